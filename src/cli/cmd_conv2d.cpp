@@ -73,9 +73,9 @@ void add_conv2d_command(CLI::App& app) {
       "conv2d", "2-D convolution of .npy operands (levels for low-bit types), int32 .npy output");
   cmd->add_option("--input", opt->input, "activations X.npy (int8/uint8/int16/int32 levels)")->required();
   cmd->add_option("--weight", opt->weight, "weights W.npy (int8/uint8/int16/int32 levels)")->required();
-  cmd->add_option("--act", opt->act, "activation type: u1..u8, b1..b8 (or u8, s16, f32 baselines)")
+  cmd->add_option("--act", opt->act, "activation type: u1..u8, b1..b8; baselines u8 (with s8), s2..s16, f32")
       ->required();
-  cmd->add_option("--wgt", opt->wgt, "weight type: u1..u8, b1..b8 (or s8, s16, f32 baselines)")
+  cmd->add_option("--wgt", opt->wgt, "weight type: u1..u8, b1..b8; baselines s8 (with u8), s2..s16, f32")
       ->required();
   cmd->add_option("--layout", opt->layout, "activation and output layout: NCHW or NHWC")
       ->capture_default_str();

@@ -42,9 +42,9 @@ void add_dense_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("dense", "fully connected layer of .npy operands, int32 .npy output");
   cmd->add_option("--input", opt->input, "activations X.npy [N, C]")->required();
   cmd->add_option("--weight", opt->weight, "weights W.npy [O, C]")->required();
-  cmd->add_option("--act", opt->act, "activation type: u1..u8, b1..b8 (or u8, s16, f32 baselines)")
+  cmd->add_option("--act", opt->act, "activation type: u1..u8, b1..b8; baselines u8 (with s8), s2..s16, f32")
       ->required();
-  cmd->add_option("--wgt", opt->wgt, "weight type: u1..u8, b1..b8 (or s8, s16, f32 baselines)")
+  cmd->add_option("--wgt", opt->wgt, "weight type: u1..u8, b1..b8; baselines s8 (with u8), s2..s16, f32")
       ->required();
   cmd->add_option("--out", opt->out, "output Y.npy [N, O] (int32; written atomically)")->required();
   cmd->callback([opt] { run_dense(*opt); });

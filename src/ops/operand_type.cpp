@@ -1,5 +1,7 @@
 #include "ops/operand_type.hpp"
 
+#include <charconv>
+
 #include "core/error.hpp"
 
 namespace bitforge {
@@ -9,15 +11,21 @@ OperandType OperandType::of(Encoding e) {
 }
 
 std::size_t OperandType::parse_prefix(std::string_view text, OperandType* out) {
-  for (std::string_view name : {"s16", "s8", "f32"}) {
-    if (text.starts_with(name)) {
-      *out = {name[0] == 'f' ? Kind::Float : Kind::Signed, name == "s8" ? 8 : name == "s16" ? 16 : 32};
-      return name.size();
-    }
+  if (text.starts_with("f32")) {
+    *out = {Kind::Float, 32};
+    return 3;
   }
   if (text.size() >= 2 && (text[0] == 'u' || text[0] == 'b') && text[1] >= '1' && text[1] <= '8') {
     *out = of(Encoding::parse(text.substr(0, 2)));
     return 2;
+  }
+  if (text.size() >= 2 && text[0] == 's') {
+    int bits = 0;
+    auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), bits);
+    if (ec == std::errc() && bits >= 2 && bits <= 16) {
+      *out = {Kind::Signed, bits};
+      return static_cast<std::size_t>(p - text.data());
+    }
   }
   return 0;
 }
@@ -86,10 +94,10 @@ OpFamily op_family(OperandType act, OperandType wgt) {
   using K = OperandType::Kind;
   if (act.is_low_bit() && wgt.is_low_bit()) return OpFamily::BitSerial;
   if (act == OperandType{K::Unsigned, 8} && wgt == OperandType{K::Signed, 8}) return OpFamily::Int8;
-  if (act == OperandType{K::Signed, 16} && wgt == OperandType{K::Signed, 16}) return OpFamily::Int16;
+  if (act.kind == K::Signed && wgt.kind == K::Signed) return OpFamily::Int16;
   if (act.is_float() && wgt.is_float()) return OpFamily::Float32;
   fail("operand types {} x {} name no operator (allowed: low-bit x low-bit from u1..u8, b1..b8; "
-       "u8 x s8; s16 x s16; f32 x f32)",
+       "u8 x s8; signed x signed from s2..s16; f32 x f32)",
        act.name(), wgt.name());
 }
 

@@ -1,0 +1,68 @@
+// Shared helpers of the test suites: a deterministic random source and level tensors.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <iterator>
+#include <string>
+
+#include "core/tensor.hpp"
+#include "quant/encoding.hpp"
+
+namespace bitforge::testing {
+
+// SplitMix64: tiny, fast, and the same sequence on every platform and standard library
+// (std:: distributions are implementation-defined), so a seed names one test case.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [lo, hi] (inclusive).
+  std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
+    return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
+  }
+  bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
+  template <typename C>
+  auto pick(const C& options) {
+    return options[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(std::size(options)) - 1))];
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+// A tensor of uniformly random valid levels of `enc`, stored in `dtype`.
+inline Tensor random_levels(Rng& rng, Encoding enc, const Shape& shape, DType dtype) {
+  Tensor t(dtype, shape);
+  for_each_index(shape, [&](std::span<const std::int64_t> idx) {
+    t.set_int(idx, enc.level_of(static_cast<std::uint32_t>(rng.uniform(0, enc.max_level()))));
+  });
+  return t;
+}
+
+// Whether every element of a tensor equals the other's (same shape and dtype).
+inline ::testing::AssertionResult tensors_equal(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype())
+    return ::testing::AssertionFailure()
+           << "dtypes differ: " << dtype_name(a.dtype()) << " vs " << dtype_name(b.dtype());
+  if (a.shape() != b.shape())
+    return ::testing::AssertionFailure()
+           << "shapes differ: " << shape_str(a.shape()) << " vs " << shape_str(b.shape());
+  std::string first;
+  std::int64_t mismatches = 0;
+  for_each_index(a.shape(), [&](std::span<const std::int64_t> idx) {
+    double x = a.get_f64(idx), y = b.get_f64(idx);
+    if (x != y && ++mismatches == 1)
+      first = shape_str(idx) + ": " + std::to_string(x) + " vs " + std::to_string(y);
+  });
+  if (mismatches == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << mismatches << " elements differ, first at " << first;
+}
+
+}  // namespace bitforge::testing
