@@ -23,6 +23,14 @@ int main(int argc, char** argv) {
   bitforge::cli::add_dense_command(app);
   bitforge::cli::add_workloads_command(app);
   try {
+    // CLI11 would only say "a subcommand is required"; name the unknown one instead.
+    if (argc > 1 && argv[1][0] != '-') {
+      std::vector<std::string> names;
+      for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        names.push_back(sub->get_name());
+      if (std::find(names.begin(), names.end(), argv[1]) == names.end())
+        throw bitforge::Error(fmt::format("unknown command '{}' (allowed: {})", argv[1], fmt::join(names, ", ")));
+    }
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version

@@ -194,15 +194,22 @@ Tensor npy_parse(std::string_view bytes, const std::string& what) {
   if (*fortran.boolean) fail("{}: Fortran-order arrays are not supported; save it in C order", what);
   DType dtype = dtype_of_descr(*descr.str, what);
 
-  Tensor t(dtype, *shape.tuple);
-  std::size_t data_start = header_start + header_len;
-  std::size_t have = bytes.size() - data_start;
-  if (have < t.nbytes())
+  // Check the claimed size against the file before allocating anything: a corrupt
+  // header must not make us allocate (or overflow computing) a huge tensor.
+  for (std::int64_t e : *shape.tuple)
+    if (e < 0) fail("{}: malformed .npy header (negative extent {})", what, e);
+  std::uint64_t data_bytes = dtype_size(dtype);
+  for (std::int64_t e : *shape.tuple)
+    if (__builtin_mul_overflow(data_bytes, static_cast<std::uint64_t>(e), &data_bytes))
+      fail("{}: shape {} is too large to exist", what, shape_str(*shape.tuple));
+  const std::size_t data_start = header_start + header_len;
+  const std::size_t have = bytes.size() - data_start;
+  if (have < data_bytes)
     fail("{}: truncated data (shape {} of {} needs {} bytes, the file has {})", what,
-         shape_str(t.shape()), dtype_name(dtype), t.nbytes(), have);
-  if (have > t.nbytes())
-    fail("{}: {} unexpected bytes after the data of shape {}", what, have - t.nbytes(),
-         shape_str(t.shape()));
+         shape_str(*shape.tuple), dtype_name(dtype), data_bytes, have);
+  if (have > data_bytes)
+    fail("{}: {} unexpected bytes after the data of shape {}", what, have - data_bytes, shape_str(*shape.tuple));
+  Tensor t(dtype, *shape.tuple);
   std::memcpy(t.raw_data(), bytes.data() + data_start, t.nbytes());
   return t;
 }

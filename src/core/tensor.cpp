@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <numeric>
 
 namespace bitforge {
 
@@ -11,7 +10,11 @@ std::string shape_str(std::span<const std::int64_t> shape) {
 }
 
 std::int64_t shape_numel(std::span<const std::int64_t> shape) {
-  return std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+  std::int64_t n = 1;
+  for (std::int64_t e : shape)
+    if (__builtin_mul_overflow(n, e, &n))
+      fail("shape {} has more elements than fit in 64 bits", shape_str(shape));
+  return n;
 }
 
 Shape contiguous_strides(std::span<const std::int64_t> shape) {

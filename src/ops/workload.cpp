@@ -58,8 +58,12 @@ DType epilogue_output_dtype(const Epilogue& e, bool is_float) {
   __builtin_unreachable();
 }
 
+// Every extent and parameter must fit int32: generated kernels index with int32, and
+// the output-size arithmetic then cannot overflow int64.
+constexpr std::int64_t kMaxParam = std::numeric_limits<std::int32_t>::max();
+
 void require_positive(std::int64_t v, const char* what) {
-  if (v < 1) fail("{} = {} must be >= 1", what, v);
+  if (v < 1 || v > kMaxParam) fail("{} = {} is out of range (allowed: 1..{})", what, v, kMaxParam);
 }
 }  // namespace
 
@@ -116,7 +120,7 @@ void Conv2d::validate() const {
   require_positive(dilation_w, "dilation width");
   require_positive(groups, "groups");
   for (std::int64_t p : {pad_top, pad_left, pad_bottom, pad_right})
-    if (p < 0) fail("padding {} must be >= 0", p);
+    if (p < 0 || p > kMaxParam) fail("padding {} is out of range (allowed: 0..{})", p, kMaxParam);
   if (c % groups != 0) fail("groups = {} does not divide input channels C = {}", groups, c);
   if (o % groups != 0) fail("groups = {} does not divide output channels O = {}", groups, o);
   if (out_h() < 1 || out_w() < 1)

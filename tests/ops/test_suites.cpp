@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -46,8 +45,7 @@ TEST(Suites, UnknownSuiteAndOverflowingTypesAreRefused) {
 }
 
 TEST(Suites, EmbeddedTablesMatchSharedData) {
-  const char* src = std::getenv("BITFORGE_SOURCE_DIR");
-  const std::filesystem::path shared = std::filesystem::path(src ? src : ".") / ".." / "shared" / "data";
+  const std::filesystem::path shared = std::filesystem::path(BITFORGE_TEST_SOURCE_DIR) / ".." / "shared" / "data";
   if (!std::filesystem::exists(shared)) GTEST_SKIP() << "no ../shared/data beside the checkout";
   EXPECT_EQ(suite_table_text("resnet18"), read_file((shared / "resnet18_conv.tsv").string()));
   EXPECT_EQ(suite_table_text("deepbench-device"),
