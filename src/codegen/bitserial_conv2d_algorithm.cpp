@@ -1,0 +1,170 @@
+// The bit-serial convolution as a Halide algorithm (no scheduling here: see
+// bitserial_conv2d_schedule.cpp).
+//
+// Levels are affine in their plane values q (SEMANTICS §1): level = s*q + t with
+// (s, t) = (1, 0) for unsigned and (2, -(2^k - 1)) for bipolar. So over the in-range taps
+//   Y = sa*sw*Σ qa*qw + sa*tw*Σ qa + ta*sw*Σ qw + ta*tw*(number of in-range terms)
+// where Σ qa*qw = Σ_ij 2^(i+j) popcount(a_i & w_j) is the bit-serial core. Activations
+// are packed with zero bits in the padding, which makes the first two sums exact over
+// *all* taps; the last two depend only on the weights and on which taps fall in the
+// padding, so they become a per-channel constant plus a small table indexed by the
+// output position's border class. The inner loop never tests for padding, and bipolar
+// padding still contributes exactly 0.
+#include "codegen/conv2d_geometry.hpp"
+#include "codegen/generated_operator.hpp"
+#include "codegen/bitserial_conv2d.hpp"
+#include "quant/bitpack.hpp"
+
+namespace bitforge::codegen {
+
+using namespace Halide;
+
+namespace {
+struct Affine {
+  int s, t;  // level = s * q + t
+};
+Affine affine_of(Encoding e) {
+  return e.kind == EncodingKind::Unsigned ? Affine{1, 0} : Affine{2, -static_cast<int>(e.max_level())};
+}
+
+// Plane value q of a level Expr of encoding e.
+Expr planes_of(Expr level, Encoding e) {
+  Expr v = cast<int32_t>(level);
+  return e.kind == EncodingKind::Unsigned ? v : (v + static_cast<int>(e.max_level())) / 2;
+}
+
+// Border class of an output position along one axis (see BorderClasses).
+Expr border_class(Expr p, const BorderClasses& b) {
+  const int low = static_cast<int>(b.low), first_high = static_cast<int>(b.out - b.high);
+  return select(p < low, p, p >= first_high, low + 1 + (p - first_high), low);
+}
+Expr border_representative(Expr cls, const BorderClasses& b) {
+  const int low = static_cast<int>(b.low), first_high = static_cast<int>(b.out - b.high);
+  const std::int64_t interior = b.representative(b.low);
+  return select(cls < low, cls, cls == low, static_cast<int>(interior < 0 ? 0 : interior),
+                first_high + (cls - low - 1));
+}
+}  // namespace
+
+BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype, GeneratedOperator& op) {
+  BitserialConv2dFuncs f;
+  const ConvGeometry geo = conv_geometry(wl);
+  const Encoding ea = wl.act.encoding(), ew = wl.wgt.encoding();
+  const int wb = word_bits(word_dtype);
+  const Type word = halide_type(word_dtype);
+  const int cg = static_cast<int>(geo.cg), og = static_cast<int>(geo.og);
+  const int words = (cg + wb - 1) / wb;
+  const int KH = static_cast<int>(wl.kh), KW = static_cast<int>(wl.kw);
+  const int sh = static_cast<int>(wl.stride_h), sw = static_cast<int>(wl.stride_w);
+  const int dh = static_cast<int>(wl.dilation_h), dw = static_cast<int>(wl.dilation_w);
+  const int H = static_cast<int>(wl.h), W = static_cast<int>(wl.w);
+  const int pt = static_cast<int>(wl.pad_top), pl = static_cast<int>(wl.pad_left);
+  f.words = words;
+
+  // ---- prepare: weight levels -> packed planes pw(oi, word, j, s, r, g), oi innermost
+  // so a vector of output channels loads contiguously.
+  op.weight = ImageParam(halide_type(ew.level_dtype()), 4, "weight");
+  Var oi("oi"), wd("wd"), j("j"), s("s"), r("r"), g("g"), c("c");
+  Func wq("weight_planes");
+  const bool oihw = wl.weight_layout == WgtLayout::OIHW;
+  // OIHW is [O, I, KH, KW] row-major: Halide dims (s, r, c, o); HWIO: (o, c, s, r).
+  auto wlevel = [&](Expr o, Expr ci, Expr rr, Expr ss) {
+    return oihw ? op.weight(ss, rr, ci, o) : op.weight(o, ci, ss, rr);
+  };
+  wq(c, oi, r, s, g) = planes_of(wlevel(g * og + oi, c, r, s), ew);
+  {
+    RDom lane(0, wb, "lane");
+    Expr ch = wd * wb + lane;
+    Expr bit = select(ch < cg, (wq(min(ch, cg - 1), oi, r, s, g) >> j) & 1, 0);
+    op.prepared = Func("packed_weight");
+    op.prepared(oi, wd, j, s, r, g) = cast(word, 0);
+    op.prepared(oi, wd, j, s, r, g) = op.prepared(oi, wd, j, s, r, g) | (cast(word, bit) << cast(word, lane));
+  }
+  op.prepared_extents = {og, words, ew.bits, KW, KH, static_cast<int>(geo.groups)};
+  op.prepared_dtype = word_dtype;
+  op.prepared_in = ImageParam(word, 6, "packed_weight");
+  ImageParam& pw = op.prepared_in;
+
+  // ---- run: pack activations along channels, zero bits in the padding.
+  op.input = ImageParam(halide_type(ea.level_dtype()), 4, "input");
+  Var px("px"), py("py"), n("n"), i("i"), x("x"), y("y");
+  const bool nchw = wl.layout == ActLayout::NCHW;
+  Func xpad("input_planes_padded");
+  {
+    Expr ix = px - pl, iy = py - pt;
+    Expr inside = ix >= 0 && ix < W && iy >= 0 && iy < H;
+    Expr cx = clamp(ix, 0, W - 1), cy = clamp(iy, 0, H - 1);
+    Expr level = nchw ? op.input(cx, cy, c, n) : op.input(c, cx, cy, n);
+    xpad(c, px, py, n) = select(inside, planes_of(level, ea), 0);
+  }
+  {
+    RDom lane(0, wb, "lane");
+    Expr ch = wd * wb + lane;
+    Expr bit = select(ch < cg, (xpad(g * cg + min(ch, cg - 1), px, py, n) >> i) & 1, 0);
+    f.packed_act = Func("packed_act");
+    f.packed_act(wd, i, px, py, n, g) = cast(word, 0);
+    f.packed_act(wd, i, px, py, n, g) = f.packed_act(wd, i, px, py, n, g) | (cast(word, bit) << cast(word, lane));
+    f.pack_lane = lane.x;
+  }
+
+  // ---- the bit-serial core: Σ_taps Σ_ij 2^(i+j) popcount(a_i & w_j).
+  f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, KW}, {0, KH}}, "k");
+  RVar rwd = f.rd[0], ri = f.rd[1], rj = f.rd[2], rs = f.rd[3], rr = f.rd[4];
+  f.sum = Func("bitserial_sum");
+  f.sum(oi, g, x, y, n) = 0;
+  Expr a = f.packed_act(rwd, ri, x * sw + rs * dw, y * sh + rr * dh, n, g);
+  Expr w = pw(oi, rwd, rj, rs, rr, g);
+  f.sum(oi, g, x, y, n) += cast<int32_t>(popcount(a & w)) << (ri + rj);
+
+  const Affine A = affine_of(ea), Wa = affine_of(ew);
+  Expr total = A.s * Wa.s * f.sum(oi, g, x, y, n);
+
+  // sa*tw*Σ qa: the activations' plane values summed over each window (weights bipolar).
+  if (Wa.t != 0) {
+    RDom pl_words({{0, words}, {0, ea.bits}}, "act_sum_k");
+    f.act_sum = Func("act_plane_sum");
+    f.act_sum(px, py, n, g) = 0;
+    f.act_sum(px, py, n, g) += cast<int32_t>(popcount(f.packed_act(pl_words.x, pl_words.y, px, py, n, g))) << pl_words.y;
+    RDom win({{0, KW}, {0, KH}}, "win");
+    f.window_act_sum = Func("window_act_sum");
+    f.window_act_sum(x, y, n, g) = 0;
+    f.window_act_sum(x, y, n, g) += f.act_sum(x * sw + win.x * dw, y * sh + win.y * dh, n, g);
+    total += A.s * Wa.t * f.window_act_sum(x, y, n, g);
+  }
+
+  // ta*sw*Σ qw + ta*tw*terms over in-range taps (activations bipolar): all taps' value
+  // per channel, minus what the border class's out-of-range taps would add.
+  if (A.t != 0) {
+    RDom pw_k({{0, words}, {0, ew.bits}}, "wsum_k");
+    f.weight_sum = Func("weight_plane_sum");  // Σ_c qw per (oi, g, tap)
+    f.weight_sum(oi, g, s, r) = 0;
+    f.weight_sum(oi, g, s, r) += cast<int32_t>(popcount(pw(oi, pw_k.x, pw_k.y, s, r, g))) << pw_k.y;
+    Expr tap_value = A.t * Wa.s * f.weight_sum(oi, g, s, r) + A.t * Wa.t * cg;
+    Func tap("tap_constant");
+    tap(oi, g, s, r) = tap_value;
+    RDom taps({{0, KW}, {0, KH}}, "taps");
+    f.channel_constant = Func("channel_constant");
+    f.channel_constant(oi, g) = 0;
+    f.channel_constant(oi, g) += tap(oi, g, taps.x, taps.y);
+    Var cx("cx"), cy("cy");
+    Expr rx = border_representative(cx, geo.cols), ry = border_representative(cy, geo.rows);
+    Expr ix = rx * sw - pl + taps.x * dw, iy = ry * sh - pt + taps.y * dh;
+    Expr outside = ix < 0 || ix >= W || iy < 0 || iy >= H;
+    f.border_correction = Func("border_correction");
+    f.border_correction(oi, g, cx, cy) = 0;
+    f.border_correction(oi, g, cx, cy) -= select(outside, tap(oi, g, taps.x, taps.y), 0);
+    total += f.channel_constant(oi, g) + f.border_correction(oi, g, border_class(x, geo.cols), border_class(y, geo.rows));
+  }
+
+  f.total = Func("bitserial_total");
+  f.total(oi, g, x, y, n) = total;
+  Var o("o"), xa("x"), ya("y"), na("n");
+  Func acc("accumulator");
+  // Groups split o = g * og + oi; with one group the index is o itself, which keeps
+  // bounds inference exact for a tile of output channels.
+  acc(o, xa, ya, na) = geo.groups == 1 ? f.total(o, 0, xa, ya, na) : f.total(o % og, o / og, xa, ya, na);
+  op.output = define_output(wl, acc, op.epilogue);
+  return f;
+}
+
+}  // namespace bitforge::codegen

@@ -1,0 +1,65 @@
+#include "codegen/conv2d_tiling.hpp"
+
+namespace bitforge::codegen {
+
+using namespace Halide;
+
+TiledLoops tile_output(OutputStage& st, const TileShape& t) {
+  TiledLoops loops;
+  if (st.packed) {
+    // The packed output reads many channels per word: materialize the per-element values
+    // (a byte each) and pack them in a second, cheap pass.
+    st.value.compute_root();
+    loops.tiled = st.value;
+  } else {
+    loops.tiled = st.out;
+  }
+  Func& T = loops.tiled;
+  Var o = st.o, ot("ot"), xt("xt"), yt("yt"), gv("go");
+  Var och = o;
+  if (t.groups > 1) {
+    Var oi("oi_out");
+    T.split(o, gv, oi, t.og, TailStrategy::RoundUp);  // O = groups * og exactly
+    och = oi;
+  }
+  // ShiftInwards keeps every tile full-size (the space bounds tiles by the extents), so
+  // the accumulator's loops have constant extents and unroll.
+  T.split(och, loops.oo, ot, t.tile_o, TailStrategy::ShiftInwards)
+      .split(st.x, loops.xo, xt, t.tile_x, TailStrategy::ShiftInwards)
+      .split(st.y, loops.yo, yt, t.tile_y, TailStrategy::ShiftInwards);
+  Var vo("v_outer"), vi("v_inner");
+  if (t.vector_on_o) {
+    T.reorder(ot, xt, yt, loops.oo, loops.xo, loops.yo);
+    if (t.vector > 1) T.split(ot, vo, vi, t.vector).vectorize(vi).unroll(vo);
+    else T.unroll(ot);
+    T.unroll(xt);
+  } else {
+    T.reorder(xt, ot, yt, loops.oo, loops.xo, loops.yo);
+    if (t.vector > 1) T.split(xt, vo, vi, t.vector).vectorize(vi).unroll(vo);
+    else T.unroll(xt);
+    T.unroll(ot);
+  }
+  T.unroll(yt);
+  if (t.parallel == "pixels") T.parallel(t.dense ? loops.xo : loops.yo);
+  if (t.parallel == "channels") T.parallel(loops.oo);
+  return loops;
+}
+
+void schedule_accumulator(Func acc, const std::vector<VarOrRVar>& reduction, const TiledLoops& loops,
+                          const TileShape& t) {
+  Var oi = acc.args()[0], x = acc.args()[2], y = acc.args()[3];
+  acc.compute_at(loops.tiled, loops.oo);
+  Var vo("acc_vo"), vi("acc_vi");
+  const Var vec = t.vector_on_o ? oi : x, other = t.vector_on_o ? x : oi;
+  if (t.vector > 1) acc.split(vec, vo, vi, t.vector).vectorize(vi).unroll(vo);
+  Stage u = acc.update();
+  std::vector<VarOrRVar> order = {t.vector_on_o ? oi : x, t.vector_on_o ? x : oi, y};
+  order.insert(order.end(), reduction.begin(), reduction.end());
+  u.reorder(order);
+  Var uo("upd_vo"), ui("upd_vi");
+  if (t.vector > 1) u.split(vec, uo, ui, t.vector).vectorize(ui).unroll(uo);
+  else u.unroll(vec);
+  u.unroll(other).unroll(y);
+}
+
+}  // namespace bitforge::codegen

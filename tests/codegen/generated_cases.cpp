@@ -1,0 +1,213 @@
+#include "generated_cases.hpp"
+
+#include <algorithm>
+
+namespace bitforge::testing {
+
+std::string op_name(GeneratedOp op) {
+  switch (op) {
+    case GeneratedOp::BitserialConv2d: return "BitserialConv2d";
+    case GeneratedOp::BitserialDense: return "BitserialDense";
+    case GeneratedOp::BaselineConv2d: return "BaselineConv2d";
+    case GeneratedOp::BaselineDense: return "BaselineDense";
+  }
+  return "";
+}
+
+namespace {
+
+Encoding any_encoding(Rng& rng) {
+  const int k = static_cast<int>(rng.uniform(1, 8));
+  return rng.chance(0.5) ? Encoding::unsigned_(k) : Encoding::bipolar(k);
+}
+
+// Low bit widths most of the time: they are what the operator is for, and they keep the
+// reference fast; wide ones still appear.
+Encoding lowbit_encoding(Rng& rng) {
+  const int k = rng.chance(0.75) ? static_cast<int>(rng.uniform(1, 3)) : static_cast<int>(rng.uniform(4, 8));
+  return rng.chance(0.5) ? Encoding::unsigned_(k) : Encoding::bipolar(k);
+}
+
+Epilogue random_epilogue(Rng& rng, bool is_float, int output_rank) {
+  const std::int64_t kind = rng.uniform(0, is_float ? 1 : 3);
+  if (kind == 0) return Epilogue::accumulator();
+  if (kind == 1)
+    return Epilogue::affine(rng.pick(std::vector{Epilogue::Activation::None, Epilogue::Activation::Relu,
+                                                 Epilogue::Activation::Clip}));
+  Encoding out = rng.chance(0.6) ? Encoding::bipolar(1) : any_encoding(rng);
+  if (out.bits > 3 && rng.chance(0.7)) out.bits = 2;
+  if (kind == 2) return Epilogue::threshold(out);
+  return Epilogue::threshold_packed(out, rng.pick(std::vector{DType::u8, DType::u16, DType::u32, DType::u64}),
+                                    static_cast<int>(rng.uniform(0, output_rank)));
+}
+
+// Operand types of a baseline family member.
+void baseline_types(Rng& rng, OperandType& act, OperandType& wgt, std::int64_t terms) {
+  switch (rng.uniform(0, 2)) {
+    case 0:
+      act = OperandType::parse("u8");
+      wgt = OperandType::parse("s8");
+      return;
+    case 1: {
+      // Signed widths whose product bound fits int32 for `terms` terms.
+      while (true) {
+        act = {OperandType::Kind::Signed, static_cast<int>(rng.uniform(2, 16))};
+        wgt = {OperandType::Kind::Signed, static_cast<int>(rng.uniform(2, 16))};
+        if (terms * act.max_abs() * wgt.max_abs() <= 2147483647) return;
+      }
+    }
+    default: act = wgt = OperandType::parse("f32");
+  }
+}
+
+Conv2d random_conv(Rng& rng, bool bitserial) {
+  static const std::int64_t kChannels[] = {1, 2, 3, 5, 8, 16, 24, 31, 33, 64, 65, 100, 130, 200};
+  while (true) {
+    Conv2d wl;
+    const std::int64_t mode = rng.uniform(0, 9);  // 0 depthwise, 1 grouped, else one group
+    wl.groups = mode == 0 ? rng.uniform(2, 16) : mode == 1 ? rng.uniform(2, 3) : 1;
+    const std::int64_t cg = mode == 0 ? 1 : rng.pick(kChannels);
+    wl.c = cg * wl.groups;
+    wl.o = mode == 0 ? wl.groups : wl.groups * rng.pick(std::vector<std::int64_t>{1, 3, 7, 16, 20, 32, 40, 64});
+    wl.n = rng.chance(0.8) ? 1 : 2;
+    wl.kh = rng.uniform(1, 3);
+    wl.kw = rng.chance(0.8) ? wl.kh : rng.uniform(1, 3);
+    wl.h = rng.uniform(1, 12);
+    wl.w = rng.uniform(1, 12);
+    wl.stride_h = rng.chance(0.7) ? 1 : rng.uniform(2, 3);
+    wl.stride_w = rng.chance(0.8) ? wl.stride_h : rng.uniform(1, 3);
+    wl.dilation_h = rng.chance(0.85) ? 1 : 2;
+    wl.dilation_w = rng.chance(0.85) ? 1 : 2;
+    if (rng.chance(0.6)) {
+      wl.pad_top = rng.uniform(0, 2);
+      wl.pad_left = rng.uniform(0, 2);
+      wl.pad_bottom = rng.chance(0.7) ? wl.pad_top : rng.uniform(0, 2);
+      wl.pad_right = rng.chance(0.7) ? wl.pad_left : rng.uniform(0, 2);
+    }
+    wl.layout = rng.chance(0.5) ? ActLayout::NCHW : ActLayout::NHWC;
+    wl.weight_layout = rng.chance(0.5) ? WgtLayout::OIHW : WgtLayout::HWIO;
+    if (wl.out_h() < 1 || wl.out_w() < 1) continue;
+    if (bitserial) {
+      wl.act = OperandType::of(lowbit_encoding(rng));
+      wl.wgt = OperandType::of(lowbit_encoding(rng));
+      if (wl.macs() * wl.act.bits * wl.wgt.bits > 3000000) continue;
+    } else {
+      baseline_types(rng, wl.act, wl.wgt, cg * wl.kh * wl.kw);
+      if (wl.macs() > 1000000) continue;
+    }
+    wl.epilogue = random_epilogue(rng, wl.act.is_float(), 4);
+    wl.validate();
+    return wl;
+  }
+}
+
+Dense random_dense(Rng& rng, bool bitserial) {
+  Dense d;
+  d.n = rng.pick(std::vector<std::int64_t>{1, 1, 2, 3, 5, 8, 9});
+  d.c = rng.pick(std::vector<std::int64_t>{1, 7, 32, 63, 64, 65, 100, 200, 300});
+  d.o = rng.pick(std::vector<std::int64_t>{1, 3, 8, 16, 33, 64, 70});
+  if (bitserial) {
+    d.act = OperandType::of(lowbit_encoding(rng));
+    d.wgt = OperandType::of(lowbit_encoding(rng));
+  } else {
+    baseline_types(rng, d.act, d.wgt, d.c);
+  }
+  d.epilogue = random_epilogue(rng, d.act.is_float(), 2);
+  d.validate();
+  return d;
+}
+
+Workload random_workload(Rng& rng, GeneratedOp op) {
+  switch (op) {
+    case GeneratedOp::BitserialConv2d: return random_conv(rng, true);
+    case GeneratedOp::BitserialDense: return random_dense(rng, true);
+    case GeneratedOp::BaselineConv2d: return random_conv(rng, false);
+    case GeneratedOp::BaselineDense: return random_dense(rng, false);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<GeneratedCase> plan_shard(GeneratedOp op, int shard, const CodegenTarget& target) {
+  constexpr int kPerShard = kCasesPerOp / kShardsPerOp;
+  Rng rng(0xc0de00 + 97 * static_cast<std::uint64_t>(op) + static_cast<std::uint64_t>(shard));
+  std::vector<GeneratedCase> cases;
+  int want = shard * kPerShard;  // cycles through (knob, value) pairs across the plan
+  while (static_cast<int>(cases.size()) < kPerShard) {
+    // Each workload serves two cases (its prepared weights are compiled once).
+    const Workload wl = random_workload(rng, op);
+    const ScheduleSpace space = schedule_space(wl, target);
+    std::vector<std::pair<std::string, std::string>> values;
+    for (const Knob& k : space.knobs())
+      for (const std::string& v : k.values) values.emplace_back(k.name, v);
+    for (int rep = 0; rep < 2 && static_cast<int>(cases.size()) < kPerShard; ++rep) {
+      // Steer a valid config to the wanted knob value; if this workload cannot take it,
+      // keep wanting it for the next workload.
+      const auto& [knob, value] = values[static_cast<std::size_t>(want) % values.size()];
+      auto next = [&] { return rng.next(); };
+      Config chosen = space.sample(next);
+      for (int attempt = 0; attempt < 400; ++attempt) {
+        Config c = space.sample(next);
+        c.set(knob, value);
+        if (space.check(c).empty()) {
+          chosen = c;
+          ++want;
+          break;
+        }
+      }
+      cases.push_back({wl, chosen});
+    }
+  }
+  return cases;
+}
+
+Operands random_operands(Rng& rng, const Workload& wl) {
+  Operands ops;
+  std::visit(
+      [&](const auto& w) {
+        auto fill = [&](OperandType t, const Shape& shape) {
+          if (t.is_low_bit()) return random_levels(rng, t.encoding(), shape, rng.chance(0.5) ? DType::i32 : DType::i16);
+          Tensor x(t.is_float() ? DType::f32 : DType::i32, shape);
+          for (std::int64_t i = 0; i < x.numel(); ++i) {
+            if (t.is_float()) x.data<float>()[i] = static_cast<float>(rng.uniform(-1000, 1000)) / 1000.0f;
+            else if (t.kind == OperandType::Kind::Unsigned) x.data<std::int32_t>()[i] = static_cast<std::int32_t>(rng.uniform(0, t.max_abs()));
+            else x.data<std::int32_t>()[i] = static_cast<std::int32_t>(rng.uniform(-t.max_abs(), t.max_abs() - 1));
+          }
+          return x;
+        };
+        ops.input = fill(w.act, w.input_shape());
+        ops.weight = fill(w.wgt, w.weight_shape());
+        const std::int64_t o = w.o;
+        const Epilogue& e = w.epilogue;
+        if (e.kind == Epilogue::Kind::Affine) {
+          ops.params.scale = Tensor(DType::f32, {o});
+          ops.params.bias = Tensor(DType::f32, {o});
+          for (std::int64_t i = 0; i < o; ++i) {
+            ops.params.scale.data<float>()[i] = static_cast<float>(rng.uniform(-300, 300)) / 97.0f;
+            ops.params.bias.data<float>()[i] = static_cast<float>(rng.uniform(-300, 300)) / 7.0f;
+          }
+          ops.params.clip_lo = -5.0f;
+          ops.params.clip_hi = 7.5f;
+        }
+        if (e.kind == Epilogue::Kind::Threshold) {
+          // Thresholds spread over a plausible accumulator range, sorted per channel, with
+          // repeats; a third of the channels descending.
+          const int count = e.threshold_count();
+          const std::int64_t spread = std::max<std::int64_t>(4, w.accumulator_bound() / 4);
+          ops.params.thresholds = Tensor(DType::i32, {o, count});
+          ops.params.descending = Tensor(DType::u8, {o});
+          for (std::int64_t c = 0; c < o; ++c) {
+            std::vector<std::int32_t> t(static_cast<std::size_t>(count));
+            for (auto& v : t) v = static_cast<std::int32_t>(rng.uniform(-spread, spread));
+            std::sort(t.begin(), t.end());
+            std::copy(t.begin(), t.end(), ops.params.thresholds.data<std::int32_t>() + c * count);
+            ops.params.descending.data<std::uint8_t>()[c] = rng.chance(0.33) ? 1 : 0;
+          }
+        }
+      },
+      wl);
+  return ops;
+}
+
+}  // namespace bitforge::testing
