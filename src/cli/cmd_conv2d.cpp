@@ -3,10 +3,10 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/implementation.hpp"
 #include "cli/operands.hpp"
 #include "core/error.hpp"
 #include "core/npy.hpp"
-#include "ops/reference/reference.hpp"
 
 namespace bitforge::cli {
 
@@ -16,6 +16,7 @@ struct Conv2dOptions {
   std::string layout = "NCHW", weight_layout = "OIHW";
   std::string stride = "1", pad = "0", dilation = "1";
   std::int64_t groups = 1;
+  ImplOptions impl;
 };
 
 void run_conv2d(const Conv2dOptions& opt) {
@@ -61,7 +62,7 @@ void run_conv2d(const Conv2dOptions& opt) {
          "(needs C / groups = {})",
          opt.weight, per_group, wl.c, wl.groups, wl.c / wl.groups);
 
-  const Tensor y = reference::conv2d(wl, x, w);
+  const Tensor y = run_implementation(wl, x, w, opt.impl);
   npy_write(opt.out, y);
   fmt::print("{} -> {} {} {}\n", wl.key(), opt.out, dtype_name(y.dtype()), shape_str(y.shape()));
 }
@@ -88,6 +89,7 @@ void add_conv2d_command(CLI::App& app) {
   cmd->add_option("--groups", opt->groups, "groups (C and O divisible; = C = O is depthwise)")
       ->capture_default_str();
   cmd->add_option("--out", opt->out, "output Y.npy (int32; written atomically)")->required();
+  add_impl_options(cmd, opt->impl);
   cmd->callback([opt] { run_conv2d(*opt); });
 }
 

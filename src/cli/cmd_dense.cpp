@@ -2,16 +2,17 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/implementation.hpp"
 #include "cli/operands.hpp"
 #include "core/error.hpp"
 #include "core/npy.hpp"
-#include "ops/reference/reference.hpp"
 
 namespace bitforge::cli {
 
 namespace {
 struct DenseOptions {
   std::string input, weight, out, act, wgt;
+  ImplOptions impl;
 };
 
 void run_dense(const DenseOptions& opt) {
@@ -31,7 +32,7 @@ void run_dense(const DenseOptions& opt) {
   wl.n = x.dim(0);
   wl.c = x.dim(1);
   wl.o = w.dim(0);
-  const Tensor y = reference::dense(wl, x, w);
+  const Tensor y = run_implementation(wl, x, w, opt.impl);
   npy_write(opt.out, y);
   fmt::print("{} -> {} {} {}\n", wl.key(), opt.out, dtype_name(y.dtype()), shape_str(y.shape()));
 }
@@ -47,6 +48,7 @@ void add_dense_command(CLI::App& app) {
   cmd->add_option("--wgt", opt->wgt, "weight type: u1..u8, b1..b8; baselines s8 (with u8), s2..s16, f32")
       ->required();
   cmd->add_option("--out", opt->out, "output Y.npy [N, O] (int32; written atomically)")->required();
+  add_impl_options(cmd, opt->impl);
   cmd->callback([opt] { run_dense(*opt); });
 }
 

@@ -3,6 +3,8 @@
 // which is written beside it).
 #include <Halide.h>
 
+#include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <sys/wait.h>
@@ -52,18 +54,15 @@ std::string c_type(DType t) {
   return "void";
 }
 
-std::string halide_type_literal(DType t) {
+// The halide_type_code_t of a DType's elements.
+const char* halide_type_code(DType t) {
   switch (t) {
-    case DType::f32: return "{halide_type_float, 32, 1}";
-    case DType::i32: return "{halide_type_int, 32, 1}";
-    case DType::i16: return "{halide_type_int, 16, 1}";
-    case DType::i8: return "{halide_type_int, 8, 1}";
-    case DType::u8: return "{halide_type_uint, 8, 1}";
-    case DType::u16: return "{halide_type_uint, 16, 1}";
-    case DType::u32: return "{halide_type_uint, 32, 1}";
-    case DType::u64: return "{halide_type_uint, 64, 1}";
+    case DType::f32: return "halide_type_float";
+    case DType::i32:
+    case DType::i16:
+    case DType::i8: return "halide_type_int";
+    default: return "halide_type_uint";
   }
-  return "";
 }
 
 // One operand of the raw-pointer API: its C name, element type and row-major shape.
@@ -83,10 +82,42 @@ std::string buffer_setup(const ApiOperand& a, bool is_const) {
                               "      {0}_dims[d].stride = stride; {0}_dims[d].flags = 0; stride *= shape[{1} - 1 - d];\n"
                               "    }}\n  }}\n",
                               a.name, a.shape.size(), shape_literal(a.shape));
-  s += fmt::format("  halide_buffer_t {0}_buf = {{0}};\n  {0}_buf.host = (uint8_t*){1}{0};\n"
-                   "  {0}_buf.type = (struct halide_type_t){2};\n  {0}_buf.dimensions = {3};\n  {0}_buf.dim = {0}_dims;\n",
-                   a.name, is_const ? "(void*)" : "", halide_type_literal(a.dtype), a.shape.size());
+  // Every field is assigned, none initialized: halide_buffer_t has constructors (through
+  // halide_type_t) in C++ and none in C, and no initializer spelling is warning-free in
+  // both (`{0}` trips -Wmissing-field-initializers in C++, `{}` is not C99).
+  s += fmt::format("  halide_buffer_t {0}_buf;\n  {0}_buf.device = 0;\n  {0}_buf.device_interface = NULL;\n"
+                   "  {0}_buf.host = (uint8_t*){1}{0};\n  {0}_buf.flags = 0;\n"
+                   "  {0}_buf.type.code = {2};\n  {0}_buf.type.bits = {3};\n  {0}_buf.type.lanes = 1;\n"
+                   "  {0}_buf.dimensions = {4};\n  {0}_buf.dim = {0}_dims;\n  {0}_buf.padding = NULL;\n",
+                   a.name, is_const ? "(void*)" : "", halide_type_code(a.dtype), 8 * dtype_size(a.dtype),
+                   a.shape.size());
   return s;
+}
+
+// A scratch directory removed with its contents when it goes out of scope, on success
+// and on failure alike, so a failed compilation leaves nothing behind.
+class ScratchDir {
+ public:
+  explicit ScratchDir(fs::path p) : path_(std::move(p)) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// A name no other thread or process uses at the same time (tests compile in parallel).
+std::string unique_suffix() {
+  static std::atomic<unsigned> counter{0};
+  return fmt::format("{}_{}", getpid(), counter++);
 }
 
 }  // namespace
@@ -94,25 +125,24 @@ std::string buffer_setup(const ApiOperand& a, bool is_const) {
 std::string kernel_assembly(const Workload& wl, const Config& config, const CodegenTarget& target) {
   auto op = codegen::generate_operator(wl, config, target);
   const codegen::LoweredWorkload lw = codegen::lower_workload(wl);
-  const fs::path tmp = fs::temp_directory_path() / fmt::format("bitforge_asm_{}_{}", getpid(), std::rand());
-  fs::create_directories(tmp);
-  const std::string file = (tmp / "kernel.s").string();
+  const ScratchDir tmp(fs::temp_directory_path() / ("bitforge_asm_" + unique_suffix()));
+  const std::string file = (tmp.path() / "kernel.s").string();
   Halide::Target t = target.halide_target().with_feature(Halide::Target::NoRuntime);
   Halide::Pipeline(op->output.out).compile_to_assembly(file, op->run_arguments(lw.conv.epilogue), "kernel", t);
-  std::string text = read_file(file);
-  fs::remove_all(tmp);
-  return text;
+  return read_file(file);
 }
 
-std::string compile_kernel_aot(const Workload& wl, const Config& config, const CodegenTarget& target,
+namespace {
+
+std::string write_kernel_files(const Workload& wl, const Config& config, const CodegenTarget& target,
                                const std::string& dir) {
   auto op = codegen::generate_operator(wl, config, target);
   const codegen::LoweredWorkload lw = codegen::lower_workload(wl);
   const std::string name = codegen::kernel_name(wl, config, target);
-  if (!fs::is_directory(dir)) fail("output directory '{}' does not exist", dir);
-  const fs::path work = fs::path(dir) / ("." + name + ".tmp");
-  fs::remove_all(work);
-  fs::create_directories(work);
+  // Everything is written into a hidden scratch directory beside the outputs (same file
+  // system, so the final renames are atomic) and only moved into place once complete.
+  const ScratchDir scratch(fs::path(dir) / fmt::format(".{}.{}.tmp", name, unique_suffix()));
+  const fs::path& work = scratch.path();
 
   const Halide::Target t = target.halide_target();
   const Halide::Target no_rt = t.with_feature(Halide::Target::NoRuntime);
@@ -151,16 +181,35 @@ std::string compile_kernel_aot(const Workload& wl, const Config& config, const C
     epi = {{"thresholds", DType::i32, {lw.conv.o, e.threshold_count()}}, {"descending", DType::u8, {lw.conv.o}}};
   }
 
+  // What each operand's axes are, for the header's comment.
+  std::string in_axes, w_axes, out_axes;
+  if (const Conv2d* c = std::get_if<Conv2d>(&wl)) {
+    in_axes = out_axes = std::string(layout_name(c->layout));
+    w_axes = std::string(layout_name(c->weight_layout));
+  } else {
+    in_axes = "N, C";
+    w_axes = "O, C";
+    out_axes = "N, O";
+  }
+  if (e.packed)
+    out_axes = fmt::format("{} levels bit-packed along channels into {} words, bit planes at axis {}", out_axes,
+                           dtype_name(e.word), std::visit([](const auto& w) { return w.epilogue.bit_axis; }, wl));
+  std::string epi_doc;
+  for (const ApiOperand& a : epi)
+    epi_doc += fmt::format("//   {:<10} {} [{}]\n", a.name, c_type(a.dtype), shape_literal(a.shape));
+  for (const std::string& sname : epi_scalars) epi_doc += fmt::format("//   {:<10} float\n", sname);
+  if (!epi_doc.empty()) epi_doc = "// Epilogue parameters (SEMANTICS.md section 4), per output channel:\n" + epi_doc;
+
   std::string h = fmt::format(
       "// Generated by bitforge " BITFORGE_VERSION_STRING ": kernel {name}\n"
       "// workload: {key}\n// target:   {target} (Halide {halide})\n// config:   {config}\n//\n"
       "// Operands are row-major arrays (64-byte alignment recommended):\n"
-      "//   input    {in_t} [{in_s}]   levels/values in the workload's layout\n"
-      "//   weight   {w_t} [{w_s}]   levels/values in the workload's weight layout\n"
+      "//   input    {in_t} [{in_s}]   levels/values, {in_axes}\n"
+      "//   weight   {w_t} [{w_s}]   levels/values, {w_axes}\n"
       "//   prepared {p_t} [{p_s}]   {name}_prepare_raw's output; keep it per weight tensor\n"
-      "//   output   {o_t} [{o_s}]\n"
+      "//   output   {o_t} [{o_s}]   {out_axes}\n{epi_doc}"
       "// Functions return 0 on success, a Halide error code otherwise.\n"
-      "#pragma once\n#include <stdint.h>\n#include \"HalideRuntime.h\"\n#include \"{name}_prepare.h\"\n#include \"{name}_run.h\"\n\n"
+      "#pragma once\n#include <stddef.h>\n#include <stdint.h>\n#include \"HalideRuntime.h\"\n#include \"{name}_prepare.h\"\n#include \"{name}_run.h\"\n\n"
       "#define {NAME}_INPUT_ELEMENTS {in_n}\n#define {NAME}_WEIGHT_ELEMENTS {w_n}\n"
       "#define {NAME}_PREPARED_ELEMENTS {p_n}\n#define {NAME}_OUTPUT_ELEMENTS {o_n}\n\n",
       fmt::arg("name", name), fmt::arg("key", workload_key(wl)), fmt::arg("target", target.name),
@@ -169,7 +218,8 @@ std::string compile_kernel_aot(const Workload& wl, const Config& config, const C
       fmt::arg("w_s", shape_literal(w_shape)), fmt::arg("p_t", c_type(op->prepared_dtype)),
       fmt::arg("p_s", shape_literal(prep_shape)), fmt::arg("o_t", c_type(out_dtype)), fmt::arg("o_s", shape_literal(out_shape)),
       fmt::arg("NAME", [&] { std::string u = name; for (char& ch : u) ch = static_cast<char>(std::toupper(ch)); return u; }()),
-      fmt::arg("in_n", shape_numel(in_shape)), fmt::arg("w_n", shape_numel(w_shape)),
+      fmt::arg("in_axes", in_axes), fmt::arg("w_axes", w_axes), fmt::arg("out_axes", out_axes),
+      fmt::arg("epi_doc", epi_doc), fmt::arg("in_n", shape_numel(in_shape)), fmt::arg("w_n", shape_numel(w_shape)),
       fmt::arg("p_n", shape_numel(prep_shape)), fmt::arg("o_n", shape_numel(out_shape)));
   h += fmt::format("static inline int {}_prepare_raw(const {}* weight, {}* prepared) {{\n", name, c_type(w_dtype),
                    c_type(op->prepared_dtype));
@@ -192,11 +242,27 @@ std::string compile_kernel_aot(const Workload& wl, const Config& config, const C
 
   write_file_atomically((work / (name + ".h")).string(), h);
   write_file_atomically((work / "HalideRuntime.h").string(), read_file(BITFORGE_HALIDE_RUNTIME_HEADER));
-  // Publish: move the finished files into place, then drop the work directory.
-  for (const std::string f : {"lib" + name + ".a", name + ".h", name + "_prepare.h", name + "_run.h", std::string("HalideRuntime.h")})
+  // Publish: move each finished file into place (the scratch directory goes with `scratch`).
+  for (const std::string& f : {"lib" + name + ".a", name + ".h", name + "_prepare.h", name + "_run.h", std::string("HalideRuntime.h")})
     fs::rename(work / f, fs::path(dir) / f);
-  fs::remove_all(work);
   return name;
+}
+
+}  // namespace
+
+std::string compile_kernel_aot(const Workload& wl, const Config& config, const CodegenTarget& target,
+                               const std::string& dir) {
+  if (!fs::exists(dir)) fail("output directory '{}' does not exist", dir);
+  if (!fs::is_directory(dir)) fail("output directory '{}' is not a directory", dir);
+  // File-system and Halide failures become Errors (one line at the CLI, exit 2) instead
+  // of escaping as other exception types.
+  try {
+    return write_kernel_files(wl, config, target, dir);
+  } catch (const fs::filesystem_error& e) {
+    fail("cannot write kernel files into '{}': {} ({})", dir, e.code().message(), e.path1().string());
+  } catch (const Halide::Error& e) {
+    fail("Halide could not compile {} for {}: {}", workload_key(wl), target.name, e.what());
+  }
 }
 
 }  // namespace bitforge

@@ -1,5 +1,7 @@
 // The bit-serial conv2d's schedule: every decision comes from a knob of its space
 // (bitserial_conv2d_space.cpp), applied to the stages of its algorithm.
+#include <algorithm>
+
 #include "codegen/bitserial_conv2d.hpp"
 #include "codegen/conv2d_geometry.hpp"
 #include "codegen/conv2d_tiling.hpp"
@@ -57,7 +59,9 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
   if (at_row) pa.compute_at(loops.tiled, loops.yo); else pa.compute_root();
   Var pwd = pa.args()[0], pi = pa.args()[1], px = pa.args()[2], py = pa.args()[3];
   if (cfg.get("plane_axis") == "image") pa.reorder_storage(pwd, px, py, pi);
-  const int pack_lanes = std::max(1, target.vector_bits / word_bits(op.prepared_dtype));
+  // Packing vectorizes across pixels, one word per lane; past 16 lanes (narrow words)
+  // the code only grows, and most rows are not that wide.
+  const int pack_lanes = std::clamp(target.vector_bits / word_bits(op.prepared_dtype), 1, 16);
   pa.update().reorder(px, f.pack_lane, pwd, pi, py);
   if (pack_lanes > 1) {
     pa.vectorize(px, pack_lanes, TailStrategy::RoundUp);

@@ -56,6 +56,30 @@ Halide::Target jit_target(const CodegenTarget& t) {
   return h;
 }
 
+// The prepare pipeline depends only on the weights (shape, type, layout) and the packing
+// word, not on the rest of the schedule: kernels that differ in other knobs share it.
+struct PrepareStage {
+  std::unique_ptr<GeneratedOperator> op;
+  mutable Halide::Pipeline pipeline;
+};
+
+std::mutex prepare_mutex;
+std::unordered_map<std::string, std::shared_ptr<const PrepareStage>> prepare_cache;
+
+std::shared_ptr<const PrepareStage> prepare_stage(const Workload& wl, const Config& cfg, const CodegenTarget& t,
+                                                  const Halide::Target& jit) {
+  const std::string word = cfg.values().count("word") ? cfg.get("word") : "";
+  const std::string key = workload_key(wl) + "|" + word + "|" + t.halide;
+  std::lock_guard<std::mutex> lock(prepare_mutex);
+  if (auto it = prepare_cache.find(key); it != prepare_cache.end()) return it->second;
+  auto stage = std::make_shared<PrepareStage>();
+  stage->op = codegen::generate_operator(wl, cfg, t);
+  stage->pipeline = Halide::Pipeline(stage->op->prepared);
+  stage->pipeline.compile_jit(jit);
+  prepare_cache.emplace(key, stage);
+  return stage;
+}
+
 class HalideKernel final : public Kernel {
  public:
   HalideKernel(Workload wl, Config cfg, CodegenTarget target)
@@ -63,8 +87,7 @@ class HalideKernel final : public Kernel {
     name_ = codegen::kernel_name(wl_, cfg_, target_);
     op_ = codegen::generate_operator(wl_, cfg_, target_);
     jit_target_ = jit_target(target_);
-    prepare_ = Halide::Pipeline(op_->prepared);
-    prepare_.compile_jit(jit_target_);
+    prepare_ = prepare_stage(wl_, cfg_, target_, jit_target_);
     run_ = Halide::Pipeline(op_->output.out);
     run_.compile_jit(jit_target_);
   }
@@ -83,9 +106,9 @@ class HalideKernel final : public Kernel {
     Tensor w = weight.astype(codegen::kernel_weight_dtype(lw_.conv)).reshaped(lw_.conv.weight_shape());
     Tensor prepared(op_->prepared_dtype, reversed(op_->prepared_extents));
     Halide::ParamMap params;
-    params.set(op_->weight, halide_view(w));
+    params.set(prepare_->op->weight, halide_view(w));
     Halide::Buffer<> out = halide_view(prepared);
-    prepare_.realize(out, jit_target_, params);
+    prepare_->pipeline.realize(out, jit_target_, params);
     return prepared;
   }
 
@@ -142,7 +165,8 @@ class HalideKernel final : public Kernel {
   std::string name_;
   std::unique_ptr<GeneratedOperator> op_;
   Halide::Target jit_target_;
-  mutable Halide::Pipeline prepare_, run_;
+  std::shared_ptr<const PrepareStage> prepare_;
+  mutable Halide::Pipeline run_;
 };
 
 std::mutex cache_mutex;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 
 namespace bitforge {
 
@@ -168,6 +169,22 @@ Config ScheduleSpace::from_json(const nlohmann::json& j) const {
   }
   validate(c);
   return c;
+}
+
+}  // namespace bitforge
+
+namespace bitforge {
+
+Config load_config(const ScheduleSpace& space, const std::string& spec) {
+  if (spec == "default") return space.default_config();
+  const std::string text = read_file(spec);
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) fail("config '{}' is not valid JSON", spec);
+  try {
+    return space.from_json(j);
+  } catch (const Error& e) {
+    fail("config '{}': {}", spec, e.what());
+  }
 }
 
 }  // namespace bitforge

@@ -85,6 +85,10 @@ class ScheduleSpace {
   mutable std::shared_ptr<std::vector<std::uint64_t>> valid_raw_;  // computed on first use
 };
 
+// A config named on the command line: "default" (the space's default config) or the
+// path of a JSON file holding a config object (see ScheduleSpace::from_json).
+Config load_config(const ScheduleSpace& space, const std::string& spec);
+
 // Helpers for building knobs.
 Knob int_knob(std::string name, std::vector<std::int64_t> values, std::string doc);
 Knob choice_knob(std::string name, std::vector<std::string> values, std::string doc);

@@ -7,6 +7,8 @@
 //
 // Test names carry "cli" so `ctest -R cli` selects them.
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -201,6 +203,10 @@ TEST_P(Conv2dCommand, OutputNpyEqualsInProcessReference) {
   if (*c.geo.dilation) args.insert(args.end(), {"--dilation", c.geo.dilation});
   if (*c.geo.groups) args.insert(args.end(), {"--groups", c.geo.groups});
   args.insert(args.end(), {"--out", dir.file("Y.npy")});
+  // A quarter of the cases run the default implementation (a generated kernel, compiled
+  // in the command); the rest the reference, which keeps the suite fast. The generated
+  // kernels themselves are swept in tests/codegen.
+  if (c.seed % 4 != 0) args.insert(args.end(), {"--impl", "reference"});
 
   const RunResult r = run_bitforge(args);
   ASSERT_EQ(r.exit_code, 0) << "stderr: " << r.err;
@@ -276,9 +282,10 @@ TEST_P(DenseCommand, OutputNpyEqualsInProcessReference) {
   TempDir dir;
   npy_write(dir.file("X.npy"), x);
   npy_write(dir.file("W.npy"), w);
-  const RunResult r =
-      run_bitforge({"dense", "--input", dir.file("X.npy"), "--weight", dir.file("W.npy"), "--act",
-                    c.types.act, "--wgt", c.types.wgt, "--out", dir.file("Y.npy")});
+  std::vector<std::string> args = {"dense", "--input", dir.file("X.npy"), "--weight", dir.file("W.npy"), "--act",
+                                   c.types.act, "--wgt", c.types.wgt, "--out", dir.file("Y.npy")};
+  if (c.seed % 4 != 0) args.insert(args.end(), {"--impl", "reference"});  // as for conv2d
+  const RunResult r = run_bitforge(args);
   ASSERT_EQ(r.exit_code, 0) << "stderr: " << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.out, fmt::format("{} -> {} i32 {}\n", wl.key(), dir.file("Y.npy"),
@@ -516,6 +523,32 @@ TEST(cliDense, AcceptsDifferentDtypesForInputAndWeight) {
                     "b2", "--wgt", "u2", "--out", dir.file("Y.npy")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_same_tensor(npy_read(dir.file("Y.npy")), make_tensor(DType::i32, {2, 1}, {-3, 3}));
+}
+
+}  // namespace
+}  // namespace bitforge::cli_test
+
+namespace bitforge::cli_test {
+namespace {
+
+// --impl generated with a non-default config file and an explicit target gives the
+// reference's result.
+TEST(cliImplementation, GeneratedKernelWithConfigFileAndTargetEqualsReference) {
+  const Conv2d wl = parse_conv2d_key("conv2d_b2b1_mb1ic70ih6iw5oc8kh3kw3ph1pw1_nhwc_hwio_i32");
+  const Tensor x = random_levels(wl.act.encoding(), DType::i8, wl.input_shape(), 5);
+  const Tensor w = random_levels(wl.wgt.encoding(), DType::i16, wl.weight_shape(), 6);
+  TempDir dir;
+  npy_write(dir.file("X.npy"), x);
+  npy_write(dir.file("W.npy"), w);
+  std::ofstream(dir.file("config.json")) << R"({"word": "u8", "tile_o": 4, "vector_width": 4, "loop_order": "planes_taps_words"})";
+  for (const std::string target : {"host", "x86-64-avx2"}) {
+    const RunResult r = run_bitforge({"conv2d", "--input", dir.file("X.npy"), "--weight", dir.file("W.npy"), "--act", "b2",
+                                      "--wgt", "b1", "--pad", "1", "--layout", "NHWC", "--weight-layout", "HWIO",
+                                      "--impl", "generated", "--config", dir.file("config.json"), "--target", target,
+                                      "--out", dir.file("Y.npy")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_same_tensor(npy_read(dir.file("Y.npy")), reference::conv2d(wl, x, w));
+  }
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 // Test names carry "cli" so `ctest -R cli` selects them.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -529,6 +531,29 @@ std::vector<RefusalCase> refusal_cases() {
   c.push_back({"WorkloadsUnknownActivationType", {}, {"workloads", "--act", "u9"}, {"'u9'"}, ""});
 
   // --- Outputs that cannot be written.
+  // Choosing the implementation.
+  auto with_config = [](std::string json) {
+    return Setup([json](const TempDir& d) {
+      valid_conv_operands(d);
+      std::ofstream(d.file("config.json")) << json;
+    });
+  };
+  c.push_back({"UnknownImpl", valid_conv_operands, conv_args({"--impl", "fast"}), {"--impl", "fast"}});
+  c.push_back({"ConfigValueNotAllowed", with_config(R"({"tile_o": 3})"), conv_args({"--config", "@config.json"}),
+               {"config.json", "knob 'tile_o' value 3 is not allowed (allowed: 1, 2, 4, 8, 16, 32)"}});
+  c.push_back({"ConfigUnknownKnob", with_config(R"({"tile_q": 4})"), conv_args({"--config", "@config.json"}),
+               {"unknown knob 'tile_q'", "knobs: word"}});
+  c.push_back({"ConfigBreaksARule", with_config(R"({"tile_o": 4})"), conv_args({"--config", "@config.json"}),
+               {"tile_o 4 exceeds the 2 output channels per group"}});
+  c.push_back({"ConfigNotJson", with_config("{tile_o: 4"), conv_args({"--config", "@config.json"}),
+               {"config.json", "is not valid JSON"}});
+  c.push_back({"ConfigMissing", valid_conv_operands, conv_args({"--config", "@nope.json"}), {"nope.json"}});
+  c.push_back({"UnknownTarget", valid_conv_operands, conv_args({"--target", "riscv"}),
+               {"unknown target 'riscv'", "allowed: host, x86-64-avx2, x86-64-avx512, arm-64-linux"}});
+  c.push_back({"TargetThatCannotRunHere", valid_conv_operands, conv_args({"--target", "arm-64-linux"}),
+               {"arm-64-linux cannot run on this machine"}});
+  c.push_back({"ConfigWithReferenceImpl", valid_conv_operands,
+               conv_args({"--impl", "reference", "--target", "x86-64-avx2"}), {"do not apply to --impl reference"}});
   c.push_back({"OutputInNonExistentDirectory",
                valid_dense_operands,
                {"dense", "--input", "@X.npy", "--weight", "@W.npy", "--act", "u1", "--wgt", "u1",

@@ -1,0 +1,23 @@
+// bitforge cli: choosing the implementation that runs an operator command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "core/tensor.hpp"
+#include "ops/workload.hpp"
+
+namespace bitforge::cli {
+
+struct ImplOptions {
+  std::string impl = "generated";  // generated | reference
+  std::string config = "default";  // default | FILE.json
+  std::string target = "host";
+};
+
+void add_impl_options(CLI::App* cmd, ImplOptions& options);
+
+// Runs `wl` on levels x, w with the chosen implementation; int32 accumulator output.
+Tensor run_implementation(const Workload& wl, const Tensor& x, const Tensor& w, const ImplOptions& options);
+
+}  // namespace bitforge::cli
