@@ -57,11 +57,15 @@ BaselineConv2dFuncs define_baseline_conv2d(const Conv2d& wl, GeneratedOperator& 
     Expr v = nchw ? op.input(cx, cy, c, n) : op.input(c, cx, cy, n);
     xpad(c, px, py, n) = select(inside, cast(acc_t, v), cast(acc_t, 0));
   }
+  // Group indices clamped as in the bit-serial algorithm (bounds of o / og, o % og).
+  const int G = static_cast<int>(geo.groups);
+  const Expr gc = G == 1 ? Expr(0) : clamp(g, 0, G - 1);
+  const Expr oc = G == 1 ? Expr(oi) : clamp(oi, 0, og - 1);
   f.rd = RDom({{0, cg}, {0, static_cast<int>(wl.kw)}, {0, static_cast<int>(wl.kh)}}, "k");
   f.sum = Func("direct_sum");
   f.sum(oi, g, x, y, n) = cast(acc_t, 0);
-  f.sum(oi, g, x, y, n) += xpad(g * cg + f.rd.x, x * sw + f.rd.y * dw, y * sh + f.rd.z * dh, n) *
-                           cast(acc_t, op.prepared_in(oi, f.rd.x, f.rd.y, f.rd.z, g));
+  f.sum(oi, g, x, y, n) += xpad(gc * cg + f.rd.x, x * sw + f.rd.y * dw, y * sh + f.rd.z * dh, n) *
+                           cast(acc_t, op.prepared_in(oc, f.rd.x, f.rd.y, f.rd.z, gc));
   Var o("o"), xa("x"), ya("y"), na("n");
   Func acc("accumulator");
   acc(o, xa, ya, na) = geo.groups == 1 ? f.sum(o, 0, xa, ya, na) : f.sum(o % og, o / og, xa, ya, na);

@@ -11,7 +11,7 @@ namespace bitforge::codegen {
 
 struct BitserialConv2dFuncs {
   int words = 1;                 // packed words per channel group
-  Halide::Func packed_act;       // (wd, i, px, py, n, g): activation planes, padded coords
+  Halide::Func packed_act;       // (wd, i, col, py, n, g): activation planes, padded rows
   Halide::RVar pack_lane;        // its lane reduction
   Halide::RDom rd;               // (wd, i, j, s, r): the core reduction
   Halide::Func sum;              // (oi, g, x, y, n): Σ 2^(i+j) popcount(a_i & w_j)
@@ -23,6 +23,10 @@ struct BitserialConv2dFuncs {
   Halide::Func total;            // (oi, g, x, y, n): the exact int32 result
 };
 
-BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word, GeneratedOperator& op);
+// Which axis the words pack: channels, or channels x kernel columns (see the algorithm).
+enum class PackAxis { Channels, ChannelsAndColumns };
+
+BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word, PackAxis pack_axis,
+                                             GeneratedOperator& op);
 
 }  // namespace bitforge::codegen

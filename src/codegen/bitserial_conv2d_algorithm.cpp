@@ -46,23 +46,34 @@ Expr border_representative(Expr cls, const BorderClasses& b) {
 }
 }  // namespace
 
-BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype, GeneratedOperator& op) {
+BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype, PackAxis pack_axis,
+                                             GeneratedOperator& op) {
   BitserialConv2dFuncs f;
   const ConvGeometry geo = conv_geometry(wl);
   const Encoding ea = wl.act.encoding(), ew = wl.wgt.encoding();
   const int wb = word_bits(word_dtype);
   const Type word = halide_type(word_dtype);
   const int cg = static_cast<int>(geo.cg), og = static_cast<int>(geo.og);
-  const int words = (cg + wb - 1) / wb;
   const int KH = static_cast<int>(wl.kh), KW = static_cast<int>(wl.kw);
   const int sh = static_cast<int>(wl.stride_h), sw = static_cast<int>(wl.stride_w);
   const int dh = static_cast<int>(wl.dilation_h), dw = static_cast<int>(wl.dilation_w);
   const int H = static_cast<int>(wl.h), W = static_cast<int>(wl.w);
   const int pt = static_cast<int>(wl.pad_top), pl = static_cast<int>(wl.pad_left);
-  f.words = words;
 
-  // ---- prepare: weight levels -> packed planes pw(oi, word, j, s, r, g), oi innermost
-  // so a vector of output channels loads contiguously.
+  // What one packed lane holds. Packing along channels: a segment per kernel column s,
+  // lane = channel. Packing along channels x kernel columns (im2col along a window row):
+  // one segment, lane q = (s, c) with c fastest, which fills words when a group has few
+  // channels. Either way, lanes past the end are zero bits.
+  const bool along_cs = pack_axis == PackAxis::ChannelsAndColumns;
+  const int segments = along_cs ? 1 : KW;
+  const int lanes = along_cs ? cg * KW : cg;
+  const int words = (lanes + wb - 1) / wb;
+  f.words = words;
+  auto lane_channel = [&](Expr q) { return along_cs ? q % cg : q; };
+  auto lane_column = [&](Expr q, Expr segment) { return along_cs ? q / cg : segment; };
+
+  // ---- prepare: weight levels -> packed planes pw(oi, word, j, segment, r, g), oi
+  // innermost so a vector of output channels loads contiguously.
   op.weight = ImageParam(halide_type(ew.level_dtype()), 4, "weight");
   Var oi("oi"), wd("wd"), j("j"), s("s"), r("r"), g("g"), c("c");
   Func wq("weight_planes");
@@ -74,18 +85,20 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   wq(c, oi, r, s, g) = planes_of(wlevel(g * og + oi, c, r, s), ew);
   {
     RDom lane(0, wb, "lane");
-    Expr ch = wd * wb + lane;
-    Expr bit = select(ch < cg, (wq(min(ch, cg - 1), oi, r, s, g) >> j) & 1, 0);
+    Expr q = min(wd * wb + lane, lanes - 1);
+    Expr bit = select(wd * wb + lane < lanes, (wq(lane_channel(q), oi, r, lane_column(q, s), g) >> j) & 1, 0);
     op.prepared = Func("packed_weight");
     op.prepared(oi, wd, j, s, r, g) = cast(word, 0);
     op.prepared(oi, wd, j, s, r, g) = op.prepared(oi, wd, j, s, r, g) | (cast(word, bit) << cast(word, lane));
   }
-  op.prepared_extents = {og, words, ew.bits, KW, KH, static_cast<int>(geo.groups)};
+  op.prepared_extents = {og, words, ew.bits, segments, KH, static_cast<int>(geo.groups)};
   op.prepared_dtype = word_dtype;
   op.prepared_in = ImageParam(word, 6, "packed_weight");
   ImageParam& pw = op.prepared_in;
 
-  // ---- run: pack activations along channels, zero bits in the padding.
+  // ---- run: pack activations, zero bits in the padding. Packed along channels, a
+  // column `col` is a padded input column (shared by the kernel's columns); along
+  // channels x columns it is an output column.
   op.input = ImageParam(halide_type(ea.level_dtype()), 4, "input");
   Var px("px"), py("py"), n("n"), i("i"), x("x"), y("y");
   const bool nchw = wl.layout == ActLayout::NCHW;
@@ -99,21 +112,29 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   }
   {
     RDom lane(0, wb, "lane");
-    Expr ch = wd * wb + lane;
-    Expr bit = select(ch < cg, (xpad(g * cg + min(ch, cg - 1), px, py, n) >> i) & 1, 0);
+    Expr q = min(wd * wb + lane, lanes - 1);
+    Expr column = along_cs ? px * sw + lane_column(q, 0) * dw : Expr(px);
+    Expr bit = select(wd * wb + lane < lanes, (xpad(g * cg + lane_channel(q), column, py, n) >> i) & 1, 0);
     f.packed_act = Func("packed_act");
     f.packed_act(wd, i, px, py, n, g) = cast(word, 0);
     f.packed_act(wd, i, px, py, n, g) = f.packed_act(wd, i, px, py, n, g) | (cast(word, bit) << cast(word, lane));
     f.pack_lane = lane.x;
   }
 
+  // With several groups the output channel o splits into (o / og, o % og), whose bounds
+  // Halide may over-approximate for a tile; clamping keeps every read in bounds (one
+  // group: exact indices, nothing to clamp).
+  const int G = static_cast<int>(geo.groups);
+  const Expr gc = G == 1 ? Expr(0) : clamp(g, 0, G - 1);
+  const Expr oc = G == 1 ? Expr(oi) : clamp(oi, 0, og - 1);
+
   // ---- the bit-serial core: Σ_taps Σ_ij 2^(i+j) popcount(a_i & w_j).
-  f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, KW}, {0, KH}}, "k");
+  f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, segments}, {0, KH}}, "k");
   RVar rwd = f.rd[0], ri = f.rd[1], rj = f.rd[2], rs = f.rd[3], rr = f.rd[4];
   f.sum = Func("bitserial_sum");
   f.sum(oi, g, x, y, n) = 0;
-  Expr a = f.packed_act(rwd, ri, x * sw + rs * dw, y * sh + rr * dh, n, g);
-  Expr w = pw(oi, rwd, rj, rs, rr, g);
+  Expr a = f.packed_act(rwd, ri, along_cs ? Expr(x) : x * sw + rs * dw, y * sh + rr * dh, n, gc);
+  Expr w = pw(oc, rwd, rj, rs, rr, gc);
   f.sum(oi, g, x, y, n) += cast<int32_t>(popcount(a & w)) << (ri + rj);
 
   const Affine A = affine_of(ea), Wa = affine_of(ew);
@@ -121,15 +142,15 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
 
   // sa*tw*Σ qa: the activations' plane values summed over each window (weights bipolar).
   if (Wa.t != 0) {
-    RDom pl_words({{0, words}, {0, ea.bits}}, "act_sum_k");
+    RDom channel(0, cg, "act_sum_c");
     f.act_sum = Func("act_plane_sum");
     f.act_sum(px, py, n, g) = 0;
-    f.act_sum(px, py, n, g) += cast<int32_t>(popcount(f.packed_act(pl_words.x, pl_words.y, px, py, n, g))) << pl_words.y;
+    f.act_sum(px, py, n, g) += xpad(g * cg + channel, px, py, n);
     RDom win({{0, KW}, {0, KH}}, "win");
     f.window_act_sum = Func("window_act_sum");
     f.window_act_sum(x, y, n, g) = 0;
     f.window_act_sum(x, y, n, g) += f.act_sum(x * sw + win.x * dw, y * sh + win.y * dh, n, g);
-    total += A.s * Wa.t * f.window_act_sum(x, y, n, g);
+    total += A.s * Wa.t * f.window_act_sum(x, y, n, gc);
   }
 
   // ta*sw*Σ qw + ta*tw*terms over in-range taps (activations bipolar): all taps' value
@@ -138,7 +159,15 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     RDom pw_k({{0, words}, {0, ew.bits}}, "wsum_k");
     f.weight_sum = Func("weight_plane_sum");  // Σ_c qw per (oi, g, tap)
     f.weight_sum(oi, g, s, r) = 0;
-    f.weight_sum(oi, g, s, r) += cast<int32_t>(popcount(pw(oi, pw_k.x, pw_k.y, s, r, g))) << pw_k.y;
+    // The lanes of tap column s in word wd: all of them when packed along channels, the
+    // s-th run of cg lanes when packed along channels x columns.
+    auto lanes_below = [&](Expr k) {  // a word with its k lowest bits set, 0 <= k <= wb
+      return select(k >= wb, ~cast(word, 0), (cast(word, 1) << cast(word, clamp(k, 0, wb - 1))) - cast(word, 1));
+    };
+    Expr lo = clamp(s * cg - pw_k.x * wb, 0, wb), hi = clamp((s + 1) * cg - pw_k.x * wb, 0, wb);
+    Expr mask = along_cs ? lanes_below(hi) & ~lanes_below(lo) : ~cast(word, 0);
+    f.weight_sum(oi, g, s, r) += cast<int32_t>(popcount(pw(oi, pw_k.x, pw_k.y, along_cs ? Expr(0) : Expr(s), r, g) & mask))
+                                 << pw_k.y;
     Expr tap_value = A.t * Wa.s * f.weight_sum(oi, g, s, r) + A.t * Wa.t * cg;
     Func tap("tap_constant");
     tap(oi, g, s, r) = tap_value;
@@ -153,7 +182,7 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     f.border_correction = Func("border_correction");
     f.border_correction(oi, g, cx, cy) = 0;
     f.border_correction(oi, g, cx, cy) -= select(outside, tap(oi, g, taps.x, taps.y), 0);
-    total += f.channel_constant(oi, g) + f.border_correction(oi, g, border_class(x, geo.cols), border_class(y, geo.rows));
+    total += f.channel_constant(oc, gc) + f.border_correction(oc, gc, border_class(x, geo.cols), border_class(y, geo.rows));
   }
 
   f.total = Func("bitserial_total");

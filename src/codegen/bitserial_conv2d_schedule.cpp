@@ -83,7 +83,8 @@ std::unique_ptr<GeneratedOperator> generate_bitserial_conv2d(const Conv2d& wl, c
                                                              const CodegenTarget& target) {
   auto op = std::make_unique<GeneratedOperator>();
   const bool dense = config.values().count("tile_n") != 0;
-  BitserialConv2dFuncs f = define_bitserial_conv2d(wl, parse_dtype(config.get("word")), *op);
+  const PackAxis axis = knob_or(config, "pack_axis", "c") == "cs" ? PackAxis::ChannelsAndColumns : PackAxis::Channels;
+  BitserialConv2dFuncs f = define_bitserial_conv2d(wl, parse_dtype(config.get("word")), axis, *op);
   schedule_bitserial_conv2d(wl, config, target, dense, f, *op);
   return op;
 }

@@ -55,6 +55,11 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
   if (!dense) {
     knobs.push_back(int_knob("tile_y", {1, 2, 4}, "output rows per register tile. Default: 1"));
     knobs.push_back(int_knob("unroll_window", {0, 1}, "unroll the kernel-window loops. Default: off"));
+    knobs.push_back(choice_knob("pack_axis", {"c", "cs"},
+                                "which axis the words pack: channels, or channels x kernel columns "
+                                "(im2col along a window row; fills words when a group has few "
+                                "channels). Default: channels, unless they fill less than half a "
+                                "word and the kernel is wider than one column"));
     knobs.push_back(choice_knob("pack_at", {"root", "row"},
                                 "activation packing: all of it before the convolution, or fused per "
                                 "row of output tiles. Default: root"));
@@ -75,7 +80,9 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
       return fmt::format("a {}x{}x{} tile needs {} accumulator vectors (budget {})", to, tx, ty, to * tx * ty / v,
                          register_budget(target));
     const int wb = word_bits(parse_dtype(c.get("word")));
-    const std::int64_t words = (geo.cg + wb - 1) / wb;
+    const bool along_cs = !dense && c.get("pack_axis") == "cs";
+    if (along_cs && wl.kw == 1) return "pack_axis cs needs a kernel wider than one column";
+    const std::int64_t words = ((along_cs ? geo.cg * wl.kw : geo.cg) + wb - 1) / wb;
     if (c.get_int("split_words") > words)
       return fmt::format("split_words {} exceeds the {} packed words", c.get_int("split_words"), words);
     if (c.get_bool("unroll_planes") && ka * kw > 16) return "unroll_planes needs at most 16 plane pairs";
@@ -127,6 +134,8 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
     d.set("tile_y", "1");
     d.set("unroll_window", "0");
     d.set("pack_at", "root");
+    const int wb = word_bits(parse_dtype(d.get("word")));
+    d.set("pack_axis", wl.kw > 1 && 2 * geo.cg < wb ? "cs" : "c");
   }
   return ScheduleSpace(dense ? "bit-serial dense" : "bit-serial conv2d", std::move(knobs), rule, d);
 }

@@ -47,8 +47,12 @@ TiledLoops tile_output(OutputStage& st, const TileShape& t) {
 
 void schedule_accumulator(Func acc, const std::vector<VarOrRVar>& reduction, const TiledLoops& loops,
                           const TileShape& t) {
-  Var oi = acc.args()[0], x = acc.args()[2], y = acc.args()[3];
+  Var oi = acc.args()[0], g = acc.args()[1], x = acc.args()[2], y = acc.args()[3];
   acc.compute_at(loops.tiled, loops.oo);
+  // The vectorized axis innermost in storage too, so every accumulator access is a dense
+  // vector. (Strided ones also trip a Halide 14 AVX2 bug: aligned loads from an unaligned
+  // stack slot.)
+  if (!t.vector_on_o) acc.reorder_storage(x, oi, g, y);
   Var vo("acc_vo"), vi("acc_vi");
   const Var vec = t.vector_on_o ? oi : x, other = t.vector_on_o ? x : oi;
   if (t.vector > 1) acc.split(vec, vo, vi, t.vector).vectorize(vi).unroll(vo);

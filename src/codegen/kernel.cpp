@@ -56,8 +56,9 @@ Halide::Target jit_target(const CodegenTarget& t) {
   return h;
 }
 
-// The prepare pipeline depends only on the weights (shape, type, layout) and the packing
-// word, not on the rest of the schedule: kernels that differ in other knobs share it.
+// The prepare pipeline depends only on the weights (shape, type, layout) and the packed
+// layout (word, pack axis), not on the rest of the schedule: kernels that differ in other
+// knobs share it.
 struct PrepareStage {
   std::unique_ptr<GeneratedOperator> op;
   mutable Halide::Pipeline pipeline;
@@ -68,8 +69,9 @@ std::unordered_map<std::string, std::shared_ptr<const PrepareStage>> prepare_cac
 
 std::shared_ptr<const PrepareStage> prepare_stage(const Workload& wl, const Config& cfg, const CodegenTarget& t,
                                                   const Halide::Target& jit) {
-  const std::string word = cfg.values().count("word") ? cfg.get("word") : "";
-  const std::string key = workload_key(wl) + "|" + word + "|" + t.halide;
+  std::string key = workload_key(wl) + "|" + t.halide;
+  for (const char* knob : {"word", "pack_axis"})  // the knobs the weight layout depends on
+    if (cfg.values().count(knob)) key += "|" + cfg.get(knob);
   std::lock_guard<std::mutex> lock(prepare_mutex);
   if (auto it = prepare_cache.find(key); it != prepare_cache.end()) return it->second;
   auto stage = std::make_shared<PrepareStage>();
