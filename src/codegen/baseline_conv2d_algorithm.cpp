@@ -29,8 +29,6 @@ BaselineConv2dFuncs define_baseline_conv2d(const Conv2d& wl, GeneratedOperator& 
   const int cg = static_cast<int>(geo.cg), og = static_cast<int>(geo.og);
   const int sh = static_cast<int>(wl.stride_h), sw = static_cast<int>(wl.stride_w);
   const int dh = static_cast<int>(wl.dilation_h), dw = static_cast<int>(wl.dilation_w);
-  const int H = static_cast<int>(wl.h), W = static_cast<int>(wl.w);
-  const int pt = static_cast<int>(wl.pad_top), pl = static_cast<int>(wl.pad_left);
   const Type wt = halide_type(baseline_weight_dtype(wl));
   const bool is_float = wl.family() == OpFamily::Float32;
   const Type acc_t = is_float ? Float(32) : Int(32);
@@ -47,28 +45,16 @@ BaselineConv2dFuncs define_baseline_conv2d(const Conv2d& wl, GeneratedOperator& 
 
   // run
   op.input = ImageParam(halide_type(baseline_input_dtype(wl)), 4, "input");
-  Var px("px"), py("py"), n("n"), x("x"), y("y");
-  const bool nchw = wl.layout == ActLayout::NCHW;
-  Func xpad("input_padded");
-  {
-    Expr ix = px - pl, iy = py - pt;
-    Expr inside = ix >= 0 && ix < W && iy >= 0 && iy < H;
-    Expr cx = clamp(ix, 0, W - 1), cy = clamp(iy, 0, H - 1);
-    Expr v = nchw ? op.input(cx, cy, c, n) : op.input(c, cx, cy, n);
-    xpad(c, px, py, n) = select(inside, cast(acc_t, v), cast(acc_t, 0));
-  }
-  // Group indices clamped as in the bit-serial algorithm (bounds of o / og, o % og).
-  const int G = static_cast<int>(geo.groups);
-  const Expr gc = G == 1 ? Expr(0) : clamp(g, 0, G - 1);
-  const Expr oc = G == 1 ? Expr(oi) : clamp(oi, 0, og - 1);
+  Var n("n"), x("x"), y("y");
+  Func xpad = padded_input(wl, op.input, [&](Expr v) { return cast(acc_t, v); }, acc_t, "input_padded");
+  const GroupIndex group = clamped_group(g, oi, geo.groups, og);
+  const Expr gc = group.g, oc = group.oi;
   f.rd = RDom({{0, cg}, {0, static_cast<int>(wl.kw)}, {0, static_cast<int>(wl.kh)}}, "k");
   f.sum = Func("direct_sum");
   f.sum(oi, g, x, y, n) = cast(acc_t, 0);
   f.sum(oi, g, x, y, n) += xpad(gc * cg + f.rd.x, x * sw + f.rd.y * dw, y * sh + f.rd.z * dh, n) *
                            cast(acc_t, op.prepared_in(oc, f.rd.x, f.rd.y, f.rd.z, gc));
-  Var o("o"), xa("x"), ya("y"), na("n");
-  Func acc("accumulator");
-  acc(o, xa, ya, na) = geo.groups == 1 ? f.sum(o, 0, xa, ya, na) : f.sum(o % og, o / og, xa, ya, na);
+  Func acc = grouped_accumulator(f.sum, geo.groups, og);
   op.output = define_output(wl, acc, op.epilogue);
   return f;
 }

@@ -101,15 +101,8 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   // channels x columns it is an output column.
   op.input = ImageParam(halide_type(ea.level_dtype()), 4, "input");
   Var px("px"), py("py"), n("n"), i("i"), x("x"), y("y");
-  const bool nchw = wl.layout == ActLayout::NCHW;
-  Func xpad("input_planes_padded");
-  {
-    Expr ix = px - pl, iy = py - pt;
-    Expr inside = ix >= 0 && ix < W && iy >= 0 && iy < H;
-    Expr cx = clamp(ix, 0, W - 1), cy = clamp(iy, 0, H - 1);
-    Expr level = nchw ? op.input(cx, cy, c, n) : op.input(c, cx, cy, n);
-    xpad(c, px, py, n) = select(inside, planes_of(level, ea), 0);
-  }
+  Func xpad = padded_input(wl, op.input, [&](Expr level) { return planes_of(level, ea); }, Int(32),
+                           "input_planes_padded");
   {
     RDom lane(0, wb, "lane");
     Expr q = min(wd * wb + lane, lanes - 1);
@@ -121,12 +114,8 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     f.pack_lane = lane.x;
   }
 
-  // With several groups the output channel o splits into (o / og, o % og), whose bounds
-  // Halide may over-approximate for a tile; clamping keeps every read in bounds (one
-  // group: exact indices, nothing to clamp).
-  const int G = static_cast<int>(geo.groups);
-  const Expr gc = G == 1 ? Expr(0) : clamp(g, 0, G - 1);
-  const Expr oc = G == 1 ? Expr(oi) : clamp(oi, 0, og - 1);
+  const GroupIndex group = clamped_group(g, oi, geo.groups, og);
+  const Expr gc = group.g, oc = group.oi;
 
   // ---- the bit-serial core: Σ_taps Σ_ij 2^(i+j) popcount(a_i & w_j).
   f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, segments}, {0, KH}}, "k");
@@ -187,11 +176,7 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
 
   f.total = Func("bitserial_total");
   f.total(oi, g, x, y, n) = total;
-  Var o("o"), xa("x"), ya("y"), na("n");
-  Func acc("accumulator");
-  // Groups split o = g * og + oi; with one group the index is o itself, which keeps
-  // bounds inference exact for a tile of output channels.
-  acc(o, xa, ya, na) = geo.groups == 1 ? f.total(o, 0, xa, ya, na) : f.total(o % og, o / og, xa, ya, na);
+  Func acc = grouped_accumulator(f.total, geo.groups, og);
   op.output = define_output(wl, acc, op.epilogue);
   return f;
 }

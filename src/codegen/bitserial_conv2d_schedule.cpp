@@ -21,16 +21,7 @@ std::string knob_or(const Config& c, const std::string& knob, const std::string&
 void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, bool dense,
                                BitserialConv2dFuncs& f, GeneratedOperator& op) {
   const ConvGeometry geo = conv_geometry(wl);
-  TileShape t;
-  t.tile_o = static_cast<int>(cfg.get_int("tile_o"));
-  t.tile_x = static_cast<int>(cfg.get_int(dense ? "tile_n" : "tile_x"));
-  t.tile_y = std::stoi(knob_or(cfg, "tile_y", "1"));
-  t.vector = static_cast<int>(cfg.get_int("vector_width"));
-  t.vector_on_o = cfg.get("vector_axis") == "o";
-  t.parallel = cfg.get("parallel");
-  t.dense = dense;
-  t.groups = static_cast<int>(geo.groups);
-  t.og = static_cast<int>(geo.og);
+  const TileShape t = tile_shape(cfg, geo.groups, geo.og, dense);
   TiledLoops loops = tile_output(op.output, t);
 
   // Reduction loop nest, innermost first.

@@ -4,6 +4,20 @@ namespace bitforge::codegen {
 
 using namespace Halide;
 
+TileShape tile_shape(const Config& c, std::int64_t groups, std::int64_t og, bool dense) {
+  TileShape t;
+  t.tile_o = static_cast<int>(c.get_int("tile_o"));
+  t.tile_x = static_cast<int>(c.get_int(dense ? "tile_n" : "tile_x"));
+  t.tile_y = dense ? 1 : static_cast<int>(c.get_int("tile_y"));
+  t.vector = static_cast<int>(c.get_int("vector_width"));
+  t.vector_on_o = c.get("vector_axis") == "o";
+  t.parallel = c.get("parallel");
+  t.dense = dense;
+  t.groups = static_cast<int>(groups);
+  t.og = static_cast<int>(og);
+  return t;
+}
+
 TiledLoops tile_output(OutputStage& st, const TileShape& t) {
   TiledLoops loops;
   if (st.packed) {

@@ -20,6 +20,9 @@ struct TileShape {
   int groups = 1, og = 1;
 };
 
+// The tile knobs of a config (register_tile.hpp) and the group split of the workload.
+TileShape tile_shape(const Config& c, std::int64_t groups, std::int64_t og, bool dense);
+
 struct TiledLoops {
   Halide::Func tiled;              // the Func whose loops were tiled
   Halide::Var oo{"oo"}, xo{"xo"}, yo{"yo"};  // tile loops (innermost: oo)

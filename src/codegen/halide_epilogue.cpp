@@ -21,6 +21,32 @@ Type halide_type(DType t) {
   __builtin_unreachable();
 }
 
+Func padded_input(const Conv2d& wl, const ImageParam& input, const std::function<Expr(Expr)>& value, Type type,
+                  const std::string& name) {
+  Var c("c"), px("px"), py("py"), n("n");
+  const int H = static_cast<int>(wl.h), W = static_cast<int>(wl.w);
+  Expr ix = px - static_cast<int>(wl.pad_left), iy = py - static_cast<int>(wl.pad_top);
+  Expr inside = ix >= 0 && ix < W && iy >= 0 && iy < H;
+  Expr cx = clamp(ix, 0, W - 1), cy = clamp(iy, 0, H - 1);
+  Expr level = wl.layout == ActLayout::NCHW ? input(cx, cy, c, n) : input(c, cx, cy, n);
+  Func f(name);
+  f(c, px, py, n) = select(inside, value(level), cast(type, 0));
+  return f;
+}
+
+GroupIndex clamped_group(const Var& g, const Var& oi, std::int64_t groups, std::int64_t og) {
+  if (groups == 1) return {Expr(0), Expr(oi)};
+  return {clamp(g, 0, static_cast<int>(groups) - 1), clamp(oi, 0, static_cast<int>(og) - 1)};
+}
+
+Func grouped_accumulator(const Func& total, std::int64_t groups, std::int64_t og) {
+  Var o("o"), x("x"), y("y"), n("n");
+  Func acc("accumulator");
+  const int g = static_cast<int>(og);
+  acc(o, x, y, n) = groups == 1 ? total(o, 0, x, y, n) : total(o % g, o / g, x, y, n);
+  return acc;
+}
+
 std::vector<Argument> EpilogueInputs::arguments(const Epilogue& e) const {
   switch (e.kind) {
     case Epilogue::Kind::Accumulator: return {};

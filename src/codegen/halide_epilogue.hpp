@@ -6,6 +6,8 @@
 
 #include <Halide.h>
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "ops/workload.hpp"
@@ -32,6 +34,25 @@ struct OutputStage {
 };
 
 OutputStage define_output(const Conv2d& wl, const Halide::Func& acc, EpilogueInputs& in);
+
+// The activations with zero padding, in padded coordinates: f(c, px, py, n) =
+// value(level at (c, px - left, py - top, n)) inside the input, 0 outside. Reads are
+// clamped into the input, so any region Halide asks for is safe.
+Halide::Func padded_input(const Conv2d& wl, const Halide::ImageParam& input,
+                          const std::function<Halide::Expr(Halide::Expr)>& value, Halide::Type type,
+                          const std::string& name);
+
+// Group indices for reads inside an accumulator (oi, g, ...): with several groups the
+// output channel o splits into (o / og, o % og), whose bounds Halide may over-approximate
+// for a tile; clamping keeps every read in bounds. One group: exact, nothing to clamp.
+struct GroupIndex {
+  Halide::Expr g, oi;
+};
+GroupIndex clamped_group(const Halide::Var& g, const Halide::Var& oi, std::int64_t groups, std::int64_t og);
+
+// acc(o, x, y, n) over an accumulator total(oi, g, x, y, n). With one group the index is o
+// itself, which keeps bounds inference exact for a tile of output channels.
+Halide::Func grouped_accumulator(const Halide::Func& total, std::int64_t groups, std::int64_t og);
 
 // Halide type of a DType.
 Halide::Type halide_type(DType t);
