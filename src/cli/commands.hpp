@@ -10,7 +10,8 @@ namespace bitforge::cli {
 void add_conv2d_command(CLI::App& app);
 void add_dense_command(CLI::App& app);
 void add_workloads_command(CLI::App& app);
-void add_compile_command(CLI::App& app);
 void add_memplan_command(CLI::App& app);
+void add_compile_command(CLI::App& app);
+void add_tune_command(CLI::App& app);
 
 }  // namespace bitforge::cli

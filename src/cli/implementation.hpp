@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "core/tensor.hpp"
 #include "ops/workload.hpp"
@@ -11,7 +12,8 @@ namespace bitforge::cli {
 
 struct ImplOptions {
   std::string impl = "generated";  // generated | reference
-  std::string config = "default";  // default | FILE.json
+  std::string config = "default";  // default | best | FILE.json
+  std::vector<std::string> logs;   // tuning logs searched by --config best (plus the shipped ones)
   std::string target = "host";
 };
 

@@ -22,8 +22,9 @@ int main(int argc, char** argv) {
   bitforge::cli::add_conv2d_command(app);
   bitforge::cli::add_dense_command(app);
   bitforge::cli::add_workloads_command(app);
-  bitforge::cli::add_compile_command(app);
   bitforge::cli::add_memplan_command(app);
+  bitforge::cli::add_compile_command(app);
+  bitforge::cli::add_tune_command(app);
   try {
     // CLI11 would only say "a subcommand is required"; name the unknown one instead.
     if (argc > 1 && argv[1][0] != '-') {

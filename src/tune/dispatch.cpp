@@ -1,0 +1,82 @@
+#include "tune/dispatch.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <set>
+
+namespace bitforge {
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path executable_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+}  // namespace
+
+std::string tophub_dir() {
+  if (const char* env = std::getenv("BITFORGE_TOPHUB_DIR")) {
+    std::error_code ec;
+    return fs::is_directory(env, ec) ? std::string(env) : std::string();
+  }
+  std::vector<fs::path> candidates;
+  if (fs::path dir = executable_dir(); !dir.empty()) candidates.push_back(dir / ".." / "share" / "bitforge" / "tophub");
+  candidates.emplace_back(BITFORGE_SOURCE_TOPHUB_DIR);
+  for (const fs::path& p : candidates) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) return fs::weakly_canonical(p, ec).string();
+  }
+  return "";
+}
+
+std::vector<std::string> tophub_files() {
+  std::vector<std::string> files;
+  const std::string dir = tophub_dir();
+  if (dir.empty()) return files;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".jsonl") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::optional<TrialRecord> best_record(const std::vector<TrialRecord>& records, const std::string& key,
+                                       const CodegenTarget& target, const ScheduleSpace& space) {
+  std::optional<TrialRecord> best;
+  for (const TrialRecord& r : records) {
+    if (!r.ok() || r.key != key || r.halide != target.halide || r.target != target.name) continue;
+    if (!space.check(r.config).empty()) continue;
+    if (!best || r.min_s < best->min_s) best = r;
+  }
+  return best;
+}
+
+Dispatched best_config(const Workload& wl, const CodegenTarget& target, const std::vector<std::string>& logs,
+                       bool use_tophub) {
+  std::vector<std::string> paths = logs;
+  if (use_tophub)
+    for (std::string& f : tophub_files()) paths.push_back(std::move(f));
+  const LoadedRecords loaded = load_records(paths);
+  for (const std::string& why : loaded.skipped) std::cerr << "bitforge: warning: " << why << " (line skipped)\n";
+
+  const ScheduleSpace space = schedule_space(wl, target);
+  const std::string key = workload_key(wl);
+  if (auto best = best_record(loaded.records, key, target, space)) return {best->config, best};
+
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  std::lock_guard lock(mutex);
+  if (warned.insert(key + '\n' + target.halide).second)
+    std::cerr << "bitforge: warning: no tuning record for " << key << " on " << target.name << " (" << target.halide
+              << "); using the default config\n";
+  return {space.default_config(), std::nullopt};
+}
+
+}  // namespace bitforge

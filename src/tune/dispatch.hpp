@@ -1,0 +1,41 @@
+// bitforge tune: dispatch — the best recorded config per (workload key, target).
+//
+// Records come from tuning logs and from the shipped best-record files ("tophub",
+// data/tophub/*.jsonl, like TVM's). A record applies only to the exact workload key and
+// the exact Halide target string it was measured on: an AVX-512 machine without
+// VPOPCNTDQ compiles different code than one with it, so their timings do not transfer.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codegen/codegen.hpp"
+#include "tune/records.hpp"
+
+namespace bitforge {
+
+// The directory of the shipped best-record files: $BITFORGE_TOPHUB_DIR if set, else the
+// first that exists of <executable dir>/../share/bitforge/tophub and the source tree's
+// data/tophub. Empty if none exists (dispatch then uses the given logs only).
+std::string tophub_dir();
+// Its *.jsonl files, sorted; empty when there is no directory.
+std::vector<std::string> tophub_files();
+
+// The successful record with the smallest min_s for (key, target), among those whose
+// config is valid in `space` (a record from an older space is ignored); nullopt if none.
+std::optional<TrialRecord> best_record(const std::vector<TrialRecord>& records, const std::string& key,
+                                       const CodegenTarget& target, const ScheduleSpace& space);
+
+struct Dispatched {
+  Config config;
+  std::optional<TrialRecord> record;  // the record it came from; nullopt = default config
+};
+// The best recorded config of `wl` on `target` from `logs` plus, if `use_tophub`, the
+// shipped files. Without a record: the space's default config, with a warning on stderr
+// the first time this process falls back for that key and target. Malformed log lines are
+// reported on stderr ("FILE:LINE: why") and skipped; an unreadable log is an Error.
+Dispatched best_config(const Workload& wl, const CodegenTarget& target, const std::vector<std::string>& logs,
+                       bool use_tophub = true);
+
+}  // namespace bitforge

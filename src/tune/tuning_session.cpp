@@ -1,0 +1,152 @@
+#include "tune/tuning_session.hpp"
+
+#include <algorithm>
+#include <fmt/ranges.h>
+#include <filesystem>
+#include <iostream>
+
+#include "codegen/codegen.hpp"
+#include "core/error.hpp"
+#include "tune/progress.hpp"
+#include "tune/tuner.hpp"
+
+namespace bitforge {
+
+namespace {
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+// Same operator (conv2d / dense) and family (bit-serial, int8, ...): the records whose
+// knobs mean the same thing, so a cost model may learn across them.
+bool same_family(const Workload& a, const std::string& other_key) {
+  try {
+    const Workload b = parse_workload_key(other_key);
+    return a.index() == b.index() &&
+           std::visit([](const auto& x) { return x.family(); }, a) == std::visit([](const auto& x) { return x.family(); }, b);
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+bool same_target(const TrialRecord& r, const CodegenTarget& t) { return r.halide == t.halide && r.target == t.name; }
+
+struct BestTracker {
+  std::optional<TrialRecord> best;
+  int since_best = 0;  // trials since the best one (all trials count, failed ones too)
+  void add(const TrialRecord& r) {
+    if (r.ok() && (!best || r.min_s < best->min_s)) {
+      best = r;
+      since_best = 0;
+    } else {
+      ++since_best;
+    }
+  }
+};
+}  // namespace
+
+double WorkloadSummary::gops() const { return best ? 2.0 * static_cast<double>(macs) / best->min_s / 1e9 : 0.0; }
+
+void validate_session_options(const SessionOptions& o) {
+  const std::vector<std::string> names = tuner_names();
+  if (std::find(names.begin(), names.end(), o.tuner) == names.end())
+    fail("unknown tuner '{}' (allowed: {})", o.tuner, fmt::join(names, ", "));
+  if (o.trials < 1 || o.trials > 1'000'000) fail("--trials {} is out of range (allowed: 1 to 1000000)", o.trials);
+  if (o.early_stop < 0) fail("--early-stop {} is out of range (allowed: 0 = off, or a positive number of trials)", o.early_stop);
+  if (o.batch < 1 || o.batch > 1024) fail("--batch {} is out of range (allowed: 1 to 1024)", o.batch);
+  if (o.log.empty()) fail("a tuning log is required (--log FILE)");
+  const std::filesystem::path dir = std::filesystem::absolute(o.log).parent_path();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    fail("the directory '{}' of tuning log '{}' does not exist (create it first)", dir.string(), o.log);
+  validate_measure_options(o.measure);
+}
+
+std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& workloads, const CodegenTarget& target,
+                                                const SessionOptions& options,
+                                                const std::function<void(const WorkloadSummary&)>& on_done) {
+  validate_session_options(options);
+  if (!target.runs_here)
+    fail("target '{}' ({}) cannot run on this machine; tuning measures on the machine it runs on", target.name,
+         target.halide);
+  // Every workload's space is built before anything is measured, so a workload the
+  // target cannot compile is refused up front rather than after an hour of tuning.
+  std::vector<ScheduleSpace> spaces;
+  for (const SuiteEntry& e : workloads) spaces.push_back(schedule_space(e.workload, target));
+
+  std::vector<TrialRecord> all;  // the log's records, then this session's
+  std::error_code ec;
+  if (std::filesystem::exists(options.log, ec)) {
+    LoadedRecords loaded = load_records({options.log});
+    for (const std::string& why : loaded.skipped) std::cerr << "bitforge: warning: " << why << " (line skipped)\n";
+    all = std::move(loaded.records);
+  }
+  RecordLog log(options.log);
+
+  std::vector<WorkloadSummary> summaries;
+  for (std::size_t w = 0; w < workloads.size(); ++w) {
+    const SuiteEntry& entry = workloads[w];
+    const TuningTask task{entry.workload, target, spaces[w]};
+    const std::string key = workload_key(entry.workload);
+    std::vector<TrialRecord> history, transfer;
+    for (const TrialRecord& r : all) {
+      if (!same_target(r, target)) continue;
+      if (r.key == key) history.push_back(r);
+      else if (same_family(entry.workload, r.key)) transfer.push_back(r);
+    }
+
+    WorkloadSummary summary;
+    summary.name = entry.name;
+    summary.key = key;
+    summary.macs = workload_macs(entry.workload);
+    summary.earlier = static_cast<int>(history.size());
+    BestTracker tracker;
+    for (const TrialRecord& r : history) tracker.add(r);
+
+    int done = summary.earlier;
+    summary.stopped = "trials";
+    if (done < options.trials) {
+      // The seed also depends on the key and on how far the log got, so a resumed run
+      // does not replay the proposals of the first (all visited) before finding new ones.
+      const std::uint64_t seed = options.seed ^ fnv1a(key) ^ (static_cast<std::uint64_t>(done) * 0x9e3779b97f4a7c15ULL);
+      auto tuner = make_tuner(options.tuner, task, seed, history, transfer);
+      const std::string label =
+          workloads.size() > 1 ? fmt::format("{} ({}/{})", entry.name, w + 1, workloads.size()) : entry.name;
+      tune_detail::ProgressBar bar(options.progress, label, done, options.trials);
+      while (done < options.trials) {
+        // "Without improvement" counts from the last new best, or from the start while no
+        // trial has succeeded.
+        if (options.early_stop > 0 && tracker.since_best >= options.early_stop) {
+          summary.stopped = "early-stop";
+          break;
+        }
+        int want = std::min(options.batch, options.trials - done);
+        // Never run past the early stop inside a batch.
+        if (options.early_stop > 0) want = std::min(want, options.early_stop - tracker.since_best);
+        const std::vector<Config> configs = tuner->next_batch(want);
+        if (configs.empty()) {
+          summary.stopped = "exhausted";
+          break;
+        }
+        const std::vector<TrialRecord> results = measure_trials(task, configs, options.measure, [&](const TrialRecord& r) {
+          log.append(r);
+          tracker.add(r);
+          ++done;
+          ++summary.measured;
+          if (!r.ok()) ++summary.failed;
+          bar.update(done, tracker.best ? 2.0 * static_cast<double>(summary.macs) / tracker.best->min_s / 1e9 : 0.0);
+        });
+        for (const TrialRecord& r : results) all.push_back(r);
+        tuner->update(results);
+      }
+    }
+    summary.best = tracker.best;
+    if (on_done) on_done(summary);
+    summaries.push_back(std::move(summary));
+  }
+  return summaries;
+}
+
+}  // namespace bitforge

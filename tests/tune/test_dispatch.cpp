@@ -1,0 +1,124 @@
+// Dispatch: the best config of a (key, target) is the successful record with the smallest
+// min_s for exactly that key and Halide target string; without one, the default config
+// with a single warning. The shipped best-record files load cleanly.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <set>
+
+#include "cli/cli_support.hpp"
+#include "tune/dispatch.hpp"
+#include "tune_test_support.hpp"
+
+namespace bitforge {
+namespace {
+
+// The i-th of some distinct valid configs of the tiny task.
+Config config_no(const TuningTask& t, int i) {
+  static const std::vector<Config> configs = tune_test::distinct_configs(t.space, 16);
+  return configs.at(static_cast<std::size_t>(i));
+}
+
+TrialRecord record(const TuningTask& t, int index, double min_s, TrialError error = TrialError::None) {
+  TrialRecord r;
+  r.key = workload_key(t.workload);
+  r.target = t.target.name;
+  r.halide = t.target.halide;
+  r.config = config_no(t, index);
+  r.error = error;
+  if (error == TrialError::None) r.costs = {min_s, min_s * 1.1};
+  r.min_s = error == TrialError::None ? min_s : 0;
+  r.median_s = r.min_s;
+  r.time = "2026-11-22T00:00:00Z";
+  r.version = "0.1.0";
+  return r;
+}
+
+TEST(TuneDispatch, PicksTheMinimumAmongMatchingSuccessfulRecords) {
+  const TuningTask t = tune_test::tiny_task();
+  std::vector<TrialRecord> recs{record(t, 1, 3e-5), record(t, 2, 1e-5), record(t, 3, 2e-5),
+                                record(t, 4, 0, TrialError::WrongResult)};
+  // Faster, but not applicable: another workload, the same ISA name on a Halide target
+  // without VPOPCNTDQ, and a config the current space no longer accepts.
+  TrialRecord other_key = record(t, 5, 1e-7);
+  other_key.key = "conv2d_u1b1_mb1ic8ih6iw6oc16kh3kw3_nchw_oihw_i32";
+  TrialRecord other_halide = record(t, 6, 1e-7);
+  other_halide.halide = t.target.halide + "-no_vpopcntdq_variant";
+  TrialRecord stale = record(t, 7, 1e-7);
+  stale.config.set("tile_o", "3");
+  recs.insert(recs.end(), {other_key, other_halide, stale});
+
+  const auto best = best_record(recs, workload_key(t.workload), t.target, t.space);
+  ASSERT_TRUE(best.has_value());
+  EXPECT_EQ(best->config, config_no(t, 2));
+  EXPECT_EQ(best->min_s, 1e-5);
+  EXPECT_FALSE(best_record({recs[3]}, workload_key(t.workload), t.target, t.space).has_value());
+}
+
+TEST(TuneDispatch, BestConfigReadsLogsAndFallsBackOnceWithAWarning) {
+  const TuningTask t = tune_test::tiny_task();
+  cli_test::TempDir dir;
+  const std::string a = dir.file("a.jsonl"), b = dir.file("b.jsonl");
+  cli_test::write_bytes(a, record_to_json_line(record(t, 10, 5e-5)) + "\nbroken line\n");
+  cli_test::write_bytes(b, record_to_json_line(record(t, 11, 4e-5)) + "\n");
+  ::testing::internal::CaptureStderr();
+  const Dispatched d = best_config(t.workload, t.target, {a, b}, /*use_tophub=*/false);
+  const std::string warned = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(d.config, config_no(t, 11));
+  ASSERT_TRUE(d.record.has_value());
+  EXPECT_EQ(warned, "bitforge: warning: " + a + ":2: not valid JSON (line skipped)\n");
+
+  // An untuned workload: the default config, and the warning only the first time.
+  const Workload untuned = parse_workload_key("conv2d_u1b1_mb1ic8ih5iw5oc8kh3kw3_nchw_oihw_i32");
+  ::testing::internal::CaptureStderr();
+  const Dispatched first = best_config(untuned, t.target, {b}, false);
+  const Dispatched second = best_config(untuned, t.target, {b}, false);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(first.config, schedule_space(untuned, t.target).default_config());
+  EXPECT_EQ(second.config, first.config);
+  EXPECT_FALSE(first.record.has_value());
+  EXPECT_EQ(cli_test::count_newlines(err), 1) << err;
+  EXPECT_NE(err.find("no tuning record for conv2d_u1b1_mb1ic8ih5iw5oc8kh3kw3_nchw_oihw_i32"), std::string::npos) << err;
+}
+
+TEST(TuneDispatch, MissingTophubDirectoryMeansNoShippedRecords) {
+  const TuningTask t = tune_test::tiny_task();
+  ::setenv("BITFORGE_TOPHUB_DIR", "/nonexistent/bitforge/tophub", 1);
+  EXPECT_EQ(tophub_dir(), "");
+  EXPECT_TRUE(tophub_files().empty());
+  ::testing::internal::CaptureStderr();
+  const Dispatched d = best_config(t.workload, t.target, {}, true);
+  ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(d.config, t.space.default_config());
+  ::unsetenv("BITFORGE_TOPHUB_DIR");
+}
+
+// Every shipped record parses, applies to a workload key that parses, and names a config
+// that is valid in that workload's space on its target ISA (checked on the target with
+// that name where this machine can build it).
+TEST(TuneDispatch, ShippedRecordsAreWellFormed) {
+  const std::string dir = std::string(BITFORGE_TEST_SOURCE_DIR) + "/data/tophub";
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".jsonl") files.push_back(e.path().string());
+  ASSERT_FALSE(files.empty()) << "no tophub files in " << dir;
+  for (const std::string& f : files) {
+    const LoadedRecords loaded = load_records({f});
+    EXPECT_TRUE(loaded.skipped.empty()) << loaded.skipped.front();
+    EXPECT_FALSE(loaded.records.empty()) << f;
+    const std::string text = cli_test::read_bytes(f);
+    EXPECT_EQ(text.rfind("# ", 0), 0u) << f << " should open with a comment saying how it was tuned";
+    std::set<std::string> keys;
+    for (const TrialRecord& r : loaded.records) {
+      EXPECT_TRUE(r.ok()) << f << ": " << r.key;
+      EXPECT_TRUE(keys.insert(r.key + r.halide).second) << f << " has two records for " << r.key;
+      const Workload wl = parse_workload_key(r.key);
+      const CodegenTarget target = resolve_target(r.target);
+      EXPECT_EQ(schedule_space(wl, target).check(r.config), "") << f << ": " << r.key;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bitforge
