@@ -7,35 +7,13 @@
 #include <iterator>
 #include <string>
 
+#include "core/random.hpp"
 #include "core/tensor.hpp"
 #include "quant/encoding.hpp"
 
 namespace bitforge::testing {
 
-// SplitMix64: tiny, fast, and the same sequence on every platform and standard library
-// (std:: distributions are implementation-defined), so a seed names one test case.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [lo, hi] (inclusive).
-  std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
-    return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
-  }
-  bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
-  template <typename C>
-  auto pick(const C& options) {
-    return options[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(std::size(options)) - 1))];
-  }
-
- private:
-  std::uint64_t state_;
-};
+using Rng = SplitMix64;
 
 // A tensor of uniformly random valid levels of `enc`, stored in `dtype`.
 inline Tensor random_levels(Rng& rng, Encoding enc, const Shape& shape, DType dtype) {

@@ -3,6 +3,7 @@
 #include "codegen/baseline_conv2d.hpp"
 #include "codegen/codegen.hpp"
 #include "codegen/lowering.hpp"
+#include "core/random.hpp"
 
 namespace bitforge::codegen {
 
@@ -25,8 +26,7 @@ DType kernel_weight_dtype(const Conv2d& c) {
 std::string kernel_name(const Workload& wl, const Config& config, const CodegenTarget& target) {
   const LoweredWorkload lw = lower_workload(wl);
   const std::string px = config.values().count("tile_n") ? config.get("tile_n") : config.get("tile_x");
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a of everything that makes the kernel
-  for (unsigned char ch : workload_key(wl) + "|" + config.str() + "|" + target.halide) h = (h ^ ch) * 1099511628211ULL;
+  const std::uint64_t h = fnv1a(workload_key(wl) + "|" + config.str() + "|" + target.halide);
   return fmt::format("bf_{}_{}{}_o{}x{}_{}_{:08x}", lw.dense ? "dense" : "conv2d", lw.conv.act.name(),
                      lw.conv.wgt.name(), config.get("tile_o"), px, target.isa,
                      static_cast<std::uint32_t>(h ^ (h >> 32)));

@@ -6,32 +6,12 @@
 #include <functional>
 #include <map>
 
+#include "core/random.hpp"
 #include "ops/reference/reference.hpp"
 
 namespace bitforge::tune_detail {
 
 namespace {
-// SplitMix64: the same sequence everywhere, so a workload's operands do not depend on the
-// standard library.
-struct SplitMix64 {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
-    return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
-  }
-};
-
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
-
 Tensor random_operand(SplitMix64& rng, OperandType t, const Shape& shape) {
   Tensor x(t.is_float() ? DType::f32 : DType::i32, shape);
   for (std::int64_t i = 0; i < x.numel(); ++i) {
@@ -91,7 +71,7 @@ std::shared_ptr<const TrialOperands> trial_operands(const Workload& wl) {
   static std::map<std::string, std::shared_ptr<const TrialOperands>> cache;
   const std::string key = workload_key(wl);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
-  SplitMix64 rng{fnv1a(key)};
+  SplitMix64 rng(fnv1a(key));
   auto ops = std::make_shared<TrialOperands>(std::visit([&](const auto& w) { return make_operands(w, rng); }, wl));
   if (const Conv2d* c = std::get_if<Conv2d>(&wl))
     ops->expected = reference::conv2d(*c, ops->input, ops->weight, ops->params);

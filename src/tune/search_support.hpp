@@ -8,30 +8,12 @@
 #include <vector>
 
 #include "codegen/schedule_space.hpp"
+#include "core/random.hpp"
 #include "tune/records.hpp"
 
 namespace bitforge::tune_detail {
 
-// SplitMix64: a seed names one search on every platform (std:: distributions are
-// implementation-defined).
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return next() % n; }  // n > 0; bias negligible for small n
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  std::function<std::uint64_t()> source() {
-    return [this] { return next(); };
-  }
-
- private:
-  std::uint64_t state_;
-};
+using ::bitforge::SplitMix64;
 
 // Configs proposed or measured so far. A space's configs are keyed by their values, so
 // two records of the same config (e.g. from two logs) are one visit.

@@ -7,18 +7,13 @@
 
 #include "codegen/codegen.hpp"
 #include "core/error.hpp"
+#include "core/random.hpp"
 #include "tune/progress.hpp"
 #include "tune/tuner.hpp"
 
 namespace bitforge {
 
 namespace {
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
-
 // Same operator (conv2d / dense) and family (bit-serial, int8, ...): the records whose
 // knobs mean the same thing, so a cost model may learn across them.
 bool same_family(const Workload& a, const std::string& other_key) {

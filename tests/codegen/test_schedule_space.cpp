@@ -82,7 +82,7 @@ TEST(ScheduleSpace, JsonRoundTripsAndRefusesBadValuesNamingTheKnob) {
 TEST(ScheduleSpace, DefaultsAreValidForEverySuiteWorkloadAndTarget) {
   const std::vector<std::pair<std::string, std::string>> types = {
       {"u1", "b1"}, {"u2", "b1"}, {"u2", "b2"}, {"b1", "b1"}, {"u8", "s8"}, {"s8", "s8"}, {"f32", "f32"}};
-  for (const std::string& target : {"x86-64-avx2", "x86-64-avx512", "arm-64-linux"})
+  for (const char* target : {"x86-64-avx2", "x86-64-avx512", "arm-64-linux"})
     for (const auto& [act, wgt] : types)
       for (const std::string& suite : suite_names())
         for (const SuiteEntry& e : load_suite(suite, OperandType::parse(act), OperandType::parse(wgt))) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "codegen/codegen.hpp"
+#include "core/random.hpp"
 #include "ops/suites.hpp"
 #include "tune/cost_model.hpp"
 #include "tune/records.hpp"
@@ -57,8 +58,7 @@ inline double synthetic_seconds(const Workload& wl, const Config& c) {
   if (knob("unroll_window", "0") == "1") cycles *= 0.95;
   if (knob("pack_at", "root") == "row") cycles *= cg * cv.h * cv.w > 128 * 28 * 28 ? 0.97 : 1.02;
   const double ops = work / v;
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: the same "noise" on every platform
-  for (char ch : c.str()) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+  const std::uint64_t h = fnv1a(c.str());  // the same "noise" on every platform
   const double noise = 1.0 + 0.01 * (static_cast<double>(h % 2001) / 1000.0 - 1.0);
   return ops * cycles * noise / 3e9;
 }
