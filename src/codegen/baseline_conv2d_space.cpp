@@ -24,13 +24,7 @@ ScheduleSpace baseline_conv2d_space(const Conv2d& wl, const CodegenTarget& targe
   auto rule = [=](const Config& c) -> std::string {
     if (std::string why = check_tile(c, limits); !why.empty()) return why;
     if (c.get_int("split_c") > geo.cg) return "split_c exceeds the channels per group";
-    if (!dense && c.get_bool("unroll_window") && (taps > 9 || taps == 1))
-      return "unroll_window needs a window of 2 to 9 taps";
-    std::int64_t body = tile_vectors(c, dense) * c.get_int("split_c");
-    if (!dense && c.get_bool("unroll_window")) body *= taps;
-    if (body > kMaxUnrolledBody)
-      return fmt::format("the unrolled loop body has {} vector operations (at most {})", body, kMaxUnrolledBody);
-    return "";
+    return check_unrolling(c, dense, taps, c.get_int("split_c"));
   };
   Config d;
   set_default_tile(d, limits);

@@ -58,16 +58,7 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
     if (c.get_int("split_words") > words)
       return fmt::format("split_words {} exceeds the {} packed words", c.get_int("split_words"), words);
     if (c.get_bool("unroll_planes") && ka * kw > 16) return "unroll_planes needs at most 16 plane pairs";
-    if (!dense && c.get_bool("unroll_window") && (taps > 9 || taps == 1))
-      return "unroll_window needs a window of 2 to 9 taps";
-    // Code size: the fully unrolled loop body, in vector operations. Past this, compile
-    // time grows to tens of seconds for no speed (the body no longer fits the uop cache).
-    std::int64_t body = tile_vectors(c, dense) * c.get_int("split_words");
-    if (c.get_bool("unroll_planes")) body *= ka * kw;
-    if (!dense && c.get_bool("unroll_window")) body *= taps;
-    if (body > kMaxUnrolledBody)
-      return fmt::format("the unrolled loop body has {} vector operations (at most {})", body, kMaxUnrolledBody);
-    return "";
+    return check_unrolling(c, dense, taps, c.get_int("split_words") * (c.get_bool("unroll_planes") ? ka * kw : 1));
   };
 
   Config d;

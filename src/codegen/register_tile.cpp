@@ -68,6 +68,15 @@ std::string check_tile(const Config& c, const TileLimits& l) {
   return "";
 }
 
+std::string check_unrolling(const Config& c, bool dense, std::int64_t taps, std::int64_t inner_unroll) {
+  const bool unroll_window = !dense && c.get_bool("unroll_window");
+  if (unroll_window && (taps > 9 || taps == 1)) return "unroll_window needs a window of 2 to 9 taps";
+  const std::int64_t body = tile_vectors(c, dense) * inner_unroll * (unroll_window ? taps : 1);
+  if (body > kMaxUnrolledBody)
+    return fmt::format("the unrolled loop body has {} vector operations (at most {})", body, kMaxUnrolledBody);
+  return "";
+}
+
 void set_default_tile(Config& d, const TileLimits& l) {
   std::int64_t v = l.scalar ? 1 : std::min(l.lanes, 16);
   const bool on_o = l.og >= v || l.ow < v;

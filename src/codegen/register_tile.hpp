@@ -26,6 +26,12 @@ TileLimits tile_limits(const Conv2d& wl, const CodegenTarget& target, bool dense
 std::vector<Knob> tile_knobs(bool dense);
 // "" if the tile knobs of `c` are valid, else the rule they break.
 std::string check_tile(const Config& c, const TileLimits& l);
+// The unrolling rules every space shares: the kernel window (`taps` taps; no knob for
+// dense) unrolls only with 2 to 9 taps, and the fully unrolled loop body — tile vectors x
+// `inner_unroll` (the space's own unrolled reduction factors) x taps if the window unrolls —
+// stays within kMaxUnrolledBody vector operations. Past that, compile time grows to tens of
+// seconds for no speed (the body no longer fits the uop cache).
+std::string check_unrolling(const Config& c, bool dense, std::int64_t taps, std::int64_t inner_unroll);
 // Accumulator vectors of the tile: tile_o * tile_x * tile_y / vector_width.
 std::int64_t tile_vectors(const Config& c, bool dense);
 // The default: about eight accumulator vectors at the natural width, vectorized along
