@@ -28,8 +28,7 @@ Tensor run_implementation(const Workload& wl, const Tensor& x, const Tensor& w, 
   if (o.impl == "reference") {
     if (o.config != "default" || o.target != "host" || !o.logs.empty())
       fail("--config, --log and --target choose a generated kernel; they do not apply to --impl reference");
-    if (const Conv2d* c = std::get_if<Conv2d>(&wl)) return reference::conv2d(*c, x, w);
-    return reference::dense(std::get<Dense>(wl), x, w);
+    return reference::run(wl, x, w);
   }
   const CodegenTarget target = resolve_target(o.target);
   // "best": the dispatch table of the tuning records; it warns once and falls back to the

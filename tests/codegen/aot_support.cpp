@@ -125,24 +125,6 @@ DType aot_weight_dtype(const Workload& wl) {
   return DType::f32;
 }
 
-Tensor reference_output(const Workload& wl, const Operands& ops) {
-  if (const Conv2d* c = std::get_if<Conv2d>(&wl))
-    return reference::conv2d(*c, ops.input, ops.weight, ops.params);
-  return reference::dense(std::get<Dense>(wl), ops.input, ops.weight, ops.params);
-}
-
-::testing::AssertionResult matches_reference(const Tensor& got, const Tensor& want,
-                                             bool float_sums) {
-  if (!float_sums || got.shape() != want.shape() || got.dtype() != want.dtype())
-    return tensors_equal(got, want);
-  for (std::int64_t i = 0; i < got.numel(); ++i) {
-    const double a = got.data<float>()[i], b = want.data<float>()[i];
-    if (!(std::abs(a - b) <= 1e-3 + 1e-4 * std::abs(b)))
-      return ::testing::AssertionFailure() << "element " << i << ": " << a << " vs reference " << b;
-  }
-  return ::testing::AssertionSuccess();
-}
-
 ::testing::AssertionResult aot_matches_reference(const GeneratedCase& c,
                                                  const CodegenTarget& target, const Toolchain& tc,
                                                  const fs::path& root, std::uint64_t seed) {
@@ -151,8 +133,8 @@ Tensor reference_output(const Workload& wl, const Operands& ops) {
     return ::testing::AssertionFailure() << what << ": " << why;
   };
   Rng rng(seed);
-  const Operands ops = random_operands(rng, c.workload);
-  const Tensor want = reference_output(c.workload, ops);
+  const Operands ops = case_operands(rng, c.workload);
+  const Tensor want = reference::run(c.workload, ops.input, ops.weight, ops.params);
 
   // Each case in its own directory: several kernels' libraries must not meet.
   const fs::path dir = root / std::to_string(seed);

@@ -39,13 +39,6 @@ std::optional<std::string> find_program(const std::string& program);
 DType aot_input_dtype(const Workload& wl);
 DType aot_weight_dtype(const Workload& wl);
 
-// The reference output of `wl` on `ops`.
-Tensor reference_output(const Workload& wl, const Operands& ops);
-// Bit-exact for integer outputs; within 1e-3 + 1e-4·|want| for float32 operators, whose
-// summation order is free (SEMANTICS §5).
-::testing::AssertionResult matches_reference(const Tensor& got, const Tensor& want,
-                                             bool float_sums);
-
 // One (workload, config) through the whole AOT flow in its own subdirectory of `root`:
 // compile_kernel_aot, checks that the library and headers exist and that the header
 // names the workload, the driver built with `tc` and run on random operands (`seed`),

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "codegen/codegen.hpp"
+#include "ops/random_operands.hpp"
 #include "ops/workload.hpp"
 #include "test_util.hpp"
 
@@ -31,12 +32,13 @@ constexpr int kShardsPerOp = 10;
 // The cases [shard * 30, shard * 30 + 30) of `op`'s plan on `target`.
 std::vector<GeneratedCase> plan_shard(GeneratedOp op, int shard, const CodegenTarget& target);
 
-// Random operands of a workload and random epilogue parameters that exercise it (every
-// threshold level reachable, some channels descending).
-struct Operands {
-  Tensor input, weight;
-  EpilogueParams params;
-};
-Operands random_operands(Rng& rng, const Workload& wl);
+// Random operands and epilogue parameters of a case (ops/random_operands.hpp), with the
+// storage dtype of low-bit levels varied so kernels' input conversions are exercised.
+using Operands = RandomOperands;
+inline Operands case_operands(Rng& rng, const Workload& wl) { return random_operands(rng, wl, true); }
+
+// Whether a generated output equals the reference's: exactly, or for float32 outputs (free
+// summation order, SEMANTICS §5) within 1e-3 + 1e-4 |reference|.
+::testing::AssertionResult matches_reference(const Tensor& got, const Tensor& want, bool float_sums);
 
 }  // namespace bitforge::testing

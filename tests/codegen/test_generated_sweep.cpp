@@ -4,7 +4,6 @@
 // ISA, and with BITFORGE_MAX_ISA=avx2 (the ".avx2" tests).
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <set>
 
 #include "codegen/codegen.hpp"
@@ -16,29 +15,6 @@ namespace {
 
 using testing::GeneratedOp;
 
-Tensor reference_of(const Workload& wl, const testing::Operands& ops) {
-  return std::visit(
-      [&](const auto& w) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(w)>, Conv2d>)
-          return reference::conv2d(w, ops.input, ops.weight, ops.params);
-        else
-          return reference::dense(w, ops.input, ops.weight, ops.params);
-      },
-      wl);
-}
-
-// Float results may differ in summation order; everything else must match exactly.
-::testing::AssertionResult matches_reference(const Tensor& got, const Tensor& want, bool float_sums) {
-  if (!float_sums) return testing::tensors_equal(got, want);
-  if (got.shape() != want.shape() || got.dtype() != want.dtype()) return testing::tensors_equal(got, want);
-  for (std::int64_t i = 0; i < got.numel(); ++i) {
-    const double a = got.data<float>()[i], b = want.data<float>()[i];
-    if (!(std::abs(a - b) <= 1e-3 + 1e-4 * std::abs(b)))
-      return ::testing::AssertionFailure() << "element " << i << ": " << a << " vs reference " << b;
-  }
-  return ::testing::AssertionSuccess();
-}
-
 class GeneratedSweep : public ::testing::TestWithParam<std::tuple<GeneratedOp, int>> {};
 
 TEST_P(GeneratedSweep, BitExactAgainstReference) {
@@ -48,11 +24,12 @@ TEST_P(GeneratedSweep, BitExactAgainstReference) {
   for (const testing::GeneratedCase& c : testing::plan_shard(op, shard, target)) {
     const std::string what = workload_key(c.workload) + " " + c.config.str() + " on " + target.name;
     SCOPED_TRACE(what);
-    const testing::Operands ops = testing::random_operands(rng, c.workload);
+    const testing::Operands ops = testing::case_operands(rng, c.workload);
     const auto kernel = compile_kernel(c.workload, c.config, target);
     const Tensor got = kernel->run(ops.input, kernel->prepare(ops.weight), ops.params);
     const bool float_sums = std::visit([](const auto& w) { return w.act.is_float(); }, c.workload);
-    ASSERT_TRUE(matches_reference(got, reference_of(c.workload, ops), float_sums)) << what;
+    ASSERT_TRUE(testing::matches_reference(got, reference::run(c.workload, ops.input, ops.weight, ops.params), float_sums))
+        << what;
   }
 }
 

@@ -51,4 +51,9 @@ Tensor dense(const Dense& wl, const Tensor& x, const Tensor& w, const EpiloguePa
   return apply_epilogue(acc.reshaped({wl.n, wl.o}), wl.epilogue, 1, params);
 }
 
+Tensor run(const Workload& wl, const Tensor& x, const Tensor& w, const EpilogueParams& params) {
+  if (const Conv2d* c = std::get_if<Conv2d>(&wl)) return conv2d(*c, x, w, params);
+  return dense(std::get<Dense>(wl), x, w, params);
+}
+
 }  // namespace bitforge::reference

@@ -20,6 +20,9 @@ namespace bitforge::reference {
 Tensor conv2d(const Conv2d& wl, const Tensor& x, const Tensor& w, const EpilogueParams& params = {});
 Tensor dense(const Dense& wl, const Tensor& x, const Tensor& w, const EpilogueParams& params = {});
 
+// Either of the above, by the workload's operator.
+Tensor run(const Workload& wl, const Tensor& x, const Tensor& w, const EpilogueParams& params = {});
+
 // Refuses operands whose shape or values do not fit the workload ("input" / "weight").
 void check_conv2d_operands(const Conv2d& wl, const Tensor& x, const Tensor& w);
 void check_dense_operands(const Dense& wl, const Tensor& x, const Tensor& w);
