@@ -81,12 +81,18 @@ WgtLayout parse_wgt_layout(std::string_view s) {
   fail("unknown weight layout '{}' (allowed: OIHW, HWIO)", s);
 }
 
-std::int64_t Conv2d::out_h() const {
-  return (h + pad_top + pad_bottom - dilation_h * (kh - 1) - 1) / stride_h + 1;
+namespace {
+// SEMANTICS §3: floor((in + pads - dilation*(k - 1) - 1) / stride) + 1. The numerator is
+// negative when the window is larger than the padded input; C++ division truncates toward
+// zero, which would turn that into an output of size 1 instead of an error.
+std::int64_t output_extent(std::int64_t padded_in, std::int64_t k, std::int64_t stride, std::int64_t dilation) {
+  const std::int64_t span = padded_in - dilation * (k - 1) - 1;
+  return (span >= 0 ? span / stride : -((-span + stride - 1) / stride)) + 1;
 }
-std::int64_t Conv2d::out_w() const {
-  return (w + pad_left + pad_right - dilation_w * (kw - 1) - 1) / stride_w + 1;
-}
+}  // namespace
+
+std::int64_t Conv2d::out_h() const { return output_extent(h + pad_top + pad_bottom, kh, stride_h, dilation_h); }
+std::int64_t Conv2d::out_w() const { return output_extent(w + pad_left + pad_right, kw, stride_w, dilation_w); }
 std::int64_t Conv2d::macs() const { return n * o * out_h() * out_w() * (c / groups) * kh * kw; }
 std::int64_t Conv2d::accumulator_bound() const {
   return (c / groups) * kh * kw * act.max_abs() * wgt.max_abs();

@@ -108,6 +108,9 @@ TEST(WorkloadKey, MalformedKeysAreRefusedNamingThePart) {
   EXPECT_NE(error_of("conv2d_u1b1_ic6ih4iw4oc8kh1kw1g4").find("does not divide input channels"),
             std::string::npos);
   EXPECT_NE(error_of("conv2d_u1b1_ic8ih4iw4oc8kh5kw1").find("not positive"), std::string::npos);
+  // A window one column wider than the input with stride 2: floor(-1/2) + 1 = 0 columns
+  // (truncating division would make it 1).
+  EXPECT_NE(error_of("conv2d_u1b1_ic8ih4iw2oc8kh1kw3sh2sw2").find("not positive"), std::string::npos);
   EXPECT_NE(error_of("conv2d_u1b1_ic8ih4iw4oc8kh1kw1_nchw_oihw_thr-u2-pack-u64-bit9").find("bit axis 9"),
             std::string::npos);
   EXPECT_NE(error_of("conv2d_u1s8_ic8ih4iw4oc8kh1kw1").find("name no operator"), std::string::npos);
