@@ -12,9 +12,17 @@ namespace bitforge::codegen {
 struct BitserialConv2dFuncs {
   int words = 1;                 // packed words per channel group
   Halide::Func packed_act;       // (wd, i, col, py, n, g): activation planes, padded rows
-  Halide::RVar pack_lane;        // its lane reduction
-  Halide::RDom rd;               // (wd, i, j, s, r): the core reduction
+  // Packing along channels packs the unpadded input (`input_packed`, a reduction over
+  // lanes) and pads whole words (`packed_act`, a copy with zero words outside, or the
+  // same Func when there is no padding); along channels x columns packed_act is itself
+  // the reduction over lanes, reading the padded input.
+  Halide::Func input_packed;     // (wd, i, ix, iy, n, g)
+  Halide::RVar pack_lane;        // the lane reduction of input_packed
+  bool input_packed_is_padded = false;  // along channels x columns: it reads the padded input
+  Halide::RDom rd;               // the core reduction: (wd, i, j, s, r), or (wd, s, r) per plane pair
   Halide::Func sum;              // (oi, g, x, y, n): Σ 2^(i+j) popcount(a_i & w_j)
+  Halide::Func pair_sum;         // (oi, g, x, y, n, i, j): Σ popcount(a_i & w_j) (PlaneSums::Separate)
+  Halide::RDom planes;           // (i, j): sum's reduction over pair_sum
   Halide::Func act_sum;          // (px, py, n, g): Σ_c qa   (bipolar weights only)
   Halide::Func window_act_sum;   // (x, y, n, g): over each window
   Halide::Func weight_sum;       // (oi, g, s, r): Σ_c qw    (bipolar activations only)
@@ -26,7 +34,11 @@ struct BitserialConv2dFuncs {
 // Which axis the words pack: channels, or channels x kernel columns (see the algorithm).
 enum class PackAxis { Channels, ChannelsAndColumns };
 
-BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word, PackAxis pack_axis,
+// How the plane pairs' popcounts reach the sum: each shifted by 2^(i+j) in the inner loop,
+// or summed per pair and shifted once (see the algorithm).
+enum class PlaneSums { Shifted, Separate };
+
+BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word, PackAxis pack_axis, PlaneSums plane_sums,
                                              GeneratedOperator& op);
 
 }  // namespace bitforge::codegen

@@ -46,7 +46,7 @@ Expr border_representative(Expr cls, const BorderClasses& b) {
 }
 }  // namespace
 
-BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype, PackAxis pack_axis,
+BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype, PackAxis pack_axis, PlaneSums plane_sums,
                                              GeneratedOperator& op) {
   BitserialConv2dFuncs f;
   const ConvGeometry geo = conv_geometry(wl);
@@ -103,42 +103,101 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   Var px("px"), py("py"), n("n"), i("i"), x("x"), y("y");
   Func xpad = padded_input(wl, op.input, [&](Expr level) { return planes_of(level, ea); }, Int(32),
                            "input_planes_padded");
-  {
+  f.input_packed = Func("input_packed");
+  // A strided 1x1 convolution without padding reads one input row in sh: pack only those,
+  // at output rows (packing dominates a 1x1 layer's time). Columns are all packed: a
+  // strided vector load costs more than the packing it saves.
+  const bool sampled = !along_cs && KH == 1 && KW == 1 && geo.padded_h == H && geo.padded_w == W && sh > 1;
+  auto column_of = [&](Expr ox, Expr tap) { return along_cs ? ox : ox * sw + tap * dw; };
+  auto row_of = [&](Expr oy, Expr tap) { return sampled ? oy : oy * sh + tap * dh; };
+  if (along_cs) {
     RDom lane(0, wb, "lane");
     Expr q = min(wd * wb + lane, lanes - 1);
-    Expr column = along_cs ? px * sw + lane_column(q, 0) * dw : Expr(px);
+    Expr column = px * sw + lane_column(q, 0) * dw;
     Expr bit = select(wd * wb + lane < lanes, (xpad(g * cg + lane_channel(q), column, py, n) >> i) & 1, 0);
-    f.packed_act = Func("packed_act");
-    f.packed_act(wd, i, px, py, n, g) = cast(word, 0);
-    f.packed_act(wd, i, px, py, n, g) = f.packed_act(wd, i, px, py, n, g) | (cast(word, bit) << cast(word, lane));
+    f.input_packed(wd, i, px, py, n, g) = cast(word, 0);
+    f.input_packed(wd, i, px, py, n, g) = f.input_packed(wd, i, px, py, n, g) | (cast(word, bit) << cast(word, lane));
     f.pack_lane = lane.x;
+    f.packed_act = f.input_packed;
+    f.input_packed_is_padded = true;
+  } else {
+    // The input itself is packed, with neither clamps nor padding tests (they keep the
+    // loads of a vector of pixels contiguous); the padding is then whole zero words. The
+    // lanes are one expression rather than a reduction, so a vector of words stays in a
+    // register until all its lanes are in. Lanes past the group's channels are zero.
+    Expr packed = cast(word, 0);
+    for (int lane = 0; lane < wb; ++lane) {
+      Expr ch = g * cg + min(wd * wb + lane, cg - 1);
+      Expr ix = px, iy = sampled ? py * sh : Expr(py);
+      Expr level = wl.layout == ActLayout::NCHW ? op.input(ix, iy, ch, n) : op.input(ch, ix, iy, n);
+      Expr bit = select(wd * wb + lane < cg, cast(word, (planes_of(level, ea) >> i) & 1), cast(word, 0));
+      packed = packed | (bit << lane);
+    }
+    f.input_packed(wd, i, px, py, n, g) = packed;
+    if (geo.padded_h == H && geo.padded_w == W) {
+      f.packed_act = f.input_packed;
+    } else {
+      Expr ix = px - pl, iy = py - pt;
+      f.packed_act = Func("packed_act");
+      f.packed_act(wd, i, px, py, n, g) =
+          select(ix >= 0 && ix < W && iy >= 0 && iy < H,
+                 f.input_packed(wd, i, clamp(ix, 0, W - 1), clamp(iy, 0, H - 1), n, g), cast(word, 0));
+    }
   }
 
   const GroupIndex group = clamped_group(g, oi, geo.groups, og);
   const Expr gc = group.g, oc = group.oi;
 
-  // ---- the bit-serial core: Σ_taps Σ_ij 2^(i+j) popcount(a_i & w_j).
-  f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, segments}, {0, KH}}, "k");
-  RVar rwd = f.rd[0], ri = f.rd[1], rj = f.rd[2], rs = f.rd[3], rr = f.rd[4];
+  // ---- the bit-serial core: Σ_taps Σ_ij 2^(i+j) popcount(a_i & w_j). Either every
+  // popcount is shifted by its plane pair's weight on its way into one sum, or each plane
+  // pair is summed on its own (`pair_sum`, no shift in the inner loop) and the pair sums
+  // are shifted once each; same value, a choice of the schedule space.
+  // Popcounts are summed in lanes as wide as the words: a 64-bit word's count would
+  // otherwise be narrowed to 32 bits on every step (vpmovqd on AVX-512, two shuffles on
+  // AVX2). Every sum fits in int32 (the workload's overflow rule), so the total narrows once.
+  const Type lane_sum = wb == 64 ? Int(64) : Int(32);
   f.sum = Func("bitserial_sum");
-  f.sum(oi, g, x, y, n) = 0;
-  Expr a = f.packed_act(rwd, ri, along_cs ? Expr(x) : x * sw + rs * dw, y * sh + rr * dh, n, gc);
-  Expr w = pw(oc, rwd, rj, rs, rr, gc);
-  f.sum(oi, g, x, y, n) += cast<int32_t>(popcount(a & w)) << (ri + rj);
+  f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
+  if (plane_sums == PlaneSums::Shifted) {
+    f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, segments}, {0, KH}}, "k");
+    RVar rwd = f.rd[0], ri = f.rd[1], rj = f.rd[2], rs = f.rd[3], rr = f.rd[4];
+    Expr a = f.packed_act(rwd, ri, column_of(x, rs), row_of(y, rr), n, gc);
+    Expr w = pw(oc, rwd, rj, rs, rr, gc);
+    f.sum(oi, g, x, y, n) += cast(lane_sum, popcount(a & w)) << cast(lane_sum, ri + rj);
+  } else {
+    f.rd = RDom({{0, words}, {0, segments}, {0, KH}}, "k");
+    RVar rwd = f.rd[0], rs = f.rd[1], rr = f.rd[2];
+    Var pi("pi"), pj("pj");
+    f.pair_sum = Func("plane_pair_sum");
+    f.pair_sum(oi, g, x, y, n, pi, pj) = cast(lane_sum, 0);
+    Expr a = f.packed_act(rwd, pi, column_of(x, rs), row_of(y, rr), n, gc);
+    Expr w = pw(oc, rwd, pj, rs, rr, gc);
+    f.pair_sum(oi, g, x, y, n, pi, pj) += cast(lane_sum, popcount(a & w));
+    f.planes = RDom({{0, ea.bits}, {0, ew.bits}}, "planes");
+    f.sum(oi, g, x, y, n) += f.pair_sum(oi, g, x, y, n, f.planes.x, f.planes.y) << cast(lane_sum, f.planes.x + f.planes.y);
+  }
 
   const Affine A = affine_of(ea), Wa = affine_of(ew);
-  Expr total = A.s * Wa.s * f.sum(oi, g, x, y, n);
+  Expr total = A.s * Wa.s * cast<int32_t>(f.sum(oi, g, x, y, n));
 
   // sa*tw*Σ qa: the activations' plane values summed over each window (weights bipolar).
   if (Wa.t != 0) {
-    RDom channel(0, cg, "act_sum_c");
     f.act_sum = Func("act_plane_sum");
     f.act_sum(px, py, n, g) = 0;
-    f.act_sum(px, py, n, g) += xpad(g * cg + channel, px, py, n);
+    if (along_cs) {
+      RDom channel(0, cg, "act_sum_c");
+      f.act_sum(px, py, n, g) += xpad(g * cg + channel, px, py, n);
+    } else {
+      // From the packed words: Σ_c q = Σ_i 2^i popcount(plane i), a few popcounts per
+      // pixel instead of a pass over every channel value.
+      RDom planes({{0, words}, {0, ea.bits}}, "act_sum_k");
+      f.act_sum(px, py, n, g) += cast<int32_t>(popcount(f.packed_act(planes.x, planes.y, px, py, n, g))) << planes.y;
+    }
     RDom win({{0, KW}, {0, KH}}, "win");
     f.window_act_sum = Func("window_act_sum");
     f.window_act_sum(x, y, n, g) = 0;
-    f.window_act_sum(x, y, n, g) += f.act_sum(x * sw + win.x * dw, y * sh + win.y * dh, n, g);
+    f.window_act_sum(x, y, n, g) +=
+        along_cs ? f.act_sum(x * sw + win.x * dw, y * sh + win.y * dh, n, g) : f.act_sum(column_of(x, win.x), row_of(y, win.y), n, g);
     total += A.s * Wa.t * f.window_act_sum(x, y, n, gc);
   }
 

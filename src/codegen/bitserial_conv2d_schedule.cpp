@@ -25,10 +25,12 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
   TiledLoops loops = tile_output(op.output, t);
 
   // Reduction loop nest, innermost first.
-  RVar wd = f.rd[0], i = f.rd[1], j = f.rd[2], s = f.rd[3], r = f.rd[4];
+  const bool separate = f.pair_sum.defined();
+  Func core_func = separate ? f.pair_sum : f.sum;
+  Stage core = core_func.update();
+  RVar wd = f.rd[0];
   std::vector<VarOrRVar> words = {wd};
   const int split = static_cast<int>(cfg.get_int("split_words"));
-  Stage core = f.sum.update();
   if (split > 1) {
     RVar wo("wd_outer"), wi("wd_inner");
     core.split(wd, wo, wi, split, TailStrategy::GuardWithIf).unroll(wi);
@@ -36,30 +38,83 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
   }
   std::vector<VarOrRVar> order;
   auto append = [&](std::vector<VarOrRVar> v) { order.insert(order.end(), v.begin(), v.end()); };
-  const std::string lo = cfg.get("loop_order");
-  if (lo == "taps_planes_words") { append(words); append({j, i, s, r}); }
-  if (lo == "planes_taps_words") { append(words); append({s, r, j, i}); }
-  if (lo == "taps_words_planes") { append({j, i}); append(words); append({s, r}); }
-  schedule_accumulator(f.sum, order, loops, t);
-  if (cfg.get_bool("unroll_planes")) core.unroll(i).unroll(j);
-  if (knob_or(cfg, "unroll_window", "0") == "1") core.unroll(s).unroll(r);
+  if (separate) {
+    // Planes are sum's reduction, outside this one: words innermost, then the taps.
+    append(words);
+    append({f.rd[1], f.rd[2]});
+    schedule_accumulator(f.sum, {f.planes.x, f.planes.y}, loops, t);
+    // The pair sums of a tile live in registers beside the tile's sums, one pair at a time.
+    schedule_pair_accumulator(f.pair_sum, order, f.sum, f.planes.x, t);
+    if (cfg.get_bool("unroll_planes")) f.sum.update().unroll(f.planes.x).unroll(f.planes.y);
+  } else {
+    RVar i = f.rd[1], j = f.rd[2], s = f.rd[3], r = f.rd[4];
+    const std::string lo = cfg.get("loop_order");
+    if (lo == "taps_planes_words") { append(words); append({j, i, s, r}); }
+    if (lo == "planes_taps_words") { append(words); append({s, r, j, i}); }
+    if (lo == "taps_words_planes") { append({j, i}); append(words); append({s, r}); }
+    schedule_accumulator(f.sum, order, loops, t);
+    if (cfg.get_bool("unroll_planes")) core.unroll(i).unroll(j);
+  }
+  if (knob_or(cfg, "unroll_window", "0") == "1") {
+    if (separate) core.unroll(f.rd[1]).unroll(f.rd[2]); else core.unroll(f.rd[3]).unroll(f.rd[4]);
+  }
 
   // Activation packing: all at once, or per row of output tiles.
   const bool at_row = knob_or(cfg, "pack_at", "root") == "row";
-  Func& pa = f.packed_act;
-  if (at_row) pa.compute_at(loops.tiled, loops.yo); else pa.compute_root();
-  Var pwd = pa.args()[0], pi = pa.args()[1], px = pa.args()[2], py = pa.args()[3];
-  if (cfg.get("plane_axis") == "image") pa.reorder_storage(pwd, px, py, pi);
-  // Packing vectorizes across pixels, one word per lane; past 16 lanes (narrow words)
-  // the code only grows, and most rows are not that wide.
+  auto place = [&](Func& fn) { if (at_row) fn.compute_at(loops.tiled, loops.yo); else fn.compute_root(); };
+  Func& ip = f.input_packed;
+  place(ip);
+  Var pwd = ip.args()[0], pi = ip.args()[1], px = ip.args()[2], py = ip.args()[3];
+  const bool copy = f.packed_act.name() != ip.name();
+  const bool image = cfg.get("plane_axis") == "image";
   const int pack_lanes = std::clamp(target.vector_bits / word_bits(op.prepared_dtype), 1, 16);
-  pa.update().reorder(px, f.pack_lane, pwd, pi, py);
-  if (pack_lanes > 1) {
-    pa.vectorize(px, pack_lanes, TailStrategy::RoundUp);
-    pa.update().vectorize(px, pack_lanes, TailStrategy::RoundUp);
+  if (f.input_packed_is_padded) {
+    if (image) ip.reorder_storage(pwd, px, py, pi);
+  } else {
+    // Pixels innermost in storage: the packing stores a vector of pixels per word, and a
+    // core vectorized along output columns loads one.
+    if (image) ip.reorder_storage(px, pwd, py, pi); else ip.reorder_storage(px, pwd, pi, py);
+  }
+  if (copy) {
+    Func& pa = f.packed_act;
+    place(pa);
+    Var cwd = pa.args()[0], ci = pa.args()[1], cx = pa.args()[2], cy = pa.args()[3];
+    if (image) pa.reorder_storage(cx, cwd, cy, ci); else pa.reorder_storage(cx, cwd, ci, cy);
+    pa.reorder(cx, cwd, ci, cy);
+    if (pack_lanes > 1 && geo.padded_w >= pack_lanes) pa.vectorize(cx, pack_lanes, TailStrategy::ShiftInwards);
+  }
+  // Packing vectorizes across pixels, one word per lane; past 16 lanes (narrow words)
+  // the code only grows, and most rows are not that wide. Pixels that a rounded-up vector
+  // would add lie outside the input (packed straight from it), so the tail shifts
+  // inwards instead.
+  if (f.input_packed_is_padded) {
+    ip.update().reorder(px, f.pack_lane, pwd, pi, py);
+    if (pack_lanes > 1) {
+      ip.vectorize(px, pack_lanes, TailStrategy::RoundUp);
+      ip.update().vectorize(px, pack_lanes, TailStrategy::RoundUp);
+    }
+  } else {
+    // As many lanes as the packed row has pixels (ShiftInwards needs a full vector).
+    const std::int64_t row = wl.w;
+    int lanes = pack_lanes;
+    while (lanes > row) lanes /= 2;
+    ip.reorder(px, pi, pwd, py);
+    if (lanes > 1) ip.vectorize(px, lanes, TailStrategy::ShiftInwards);
+    // All planes of a word from one load of its channels.
+    if (wl.act.bits <= 4) ip.unroll(pi);
   }
   if (f.act_sum.defined()) {
     if (at_row) f.act_sum.compute_at(loops.tiled, loops.yo); else f.act_sum.compute_root();
+    // Summed from the packed words, which keep pixels innermost: a vector of pixels per
+    // load. (Along channels x columns the sum reads the padded input instead.)
+    if (!f.input_packed_is_padded) {
+      Var sx = f.act_sum.args()[0];
+      const int lanes = std::clamp(target.vector_bits / 32, 1, 16);
+      if (lanes > 1 && geo.padded_w >= lanes) {
+        f.act_sum.vectorize(sx, lanes, TailStrategy::ShiftInwards);
+        f.act_sum.update().vectorize(sx, lanes, TailStrategy::GuardWithIf);
+      }
+    }
     f.window_act_sum.compute_at(loops.tiled, loops.xo);
   }
   if (f.weight_sum.defined()) {
@@ -75,7 +130,8 @@ std::unique_ptr<GeneratedOperator> generate_bitserial_conv2d(const Conv2d& wl, c
   auto op = std::make_unique<GeneratedOperator>();
   const bool dense = config.values().count("tile_n") != 0;
   const PackAxis axis = knob_or(config, "pack_axis", "c") == "cs" ? PackAxis::ChannelsAndColumns : PackAxis::Channels;
-  BitserialConv2dFuncs f = define_bitserial_conv2d(wl, parse_dtype(config.get("word")), axis, *op);
+  const PlaneSums sums = config.get("plane_sums") == "separate" ? PlaneSums::Separate : PlaneSums::Shifted;
+  BitserialConv2dFuncs f = define_bitserial_conv2d(wl, parse_dtype(config.get("word")), axis, sums, *op);
   schedule_bitserial_conv2d(wl, config, target, dense, f, *op);
   return op;
 }

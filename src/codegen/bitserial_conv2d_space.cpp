@@ -25,14 +25,22 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
   std::vector<Knob> knobs = tile_knobs(dense);
   for (Knob k : std::initializer_list<Knob>{
            choice_knob("word", {"u8", "u16", "u32", "u64"},
-                       "packing word of both operands. Default: u32 where the target has a vector "
-                       "popcount (one 32-bit popcount lane per int32 accumulator lane, no narrowing), "
-                       "u64 otherwise (scalar popcnt counts 64 bits at once)"),
+                       "packing word of both operands; popcounts are summed in 64-bit lanes for u64 "
+                       "words, else in 32-bit lanes. Default: u32 where the target has a vector "
+                       "popcount (VPOPCNTD, NEON cnt: sixteen 32-bit lanes per register), u64 "
+                       "otherwise (scalar popcnt and AVX2's lookup popcount count 64 bits at once, "
+                       "and a 64-bit lane needs no horizontal step to reach its sum)"),
            choice_knob("loop_order", {"taps_planes_words", "planes_taps_words", "taps_words_planes"},
                        "reduction loop nest, outermost first. Default: taps outermost, words innermost, "
                        "so consecutive loads walk one pixel's packed channels"),
            int_knob("unroll_planes", {0, 1}, "unroll the bit-plane pair loops. Default: on for at most 4 pairs"),
            int_knob("split_words", {1, 2, 4}, "unroll factor of the packed-words loop. Default: 1"),
+           choice_knob("plane_sums", {"shifted", "separate"},
+                       "how plane pairs reach the sum: every popcount shifted by 2^(i+j) in the inner "
+                       "loop, or a register sum per pair shifted once per tile (twice the accumulator "
+                       "registers, one instruction less per popcount; the planes are then outermost, whatever "
+                       "loop_order says). Default: separate for several "
+                       "plane pairs when the tile fits twice in the register budget"),
            choice_knob("plane_axis", {"pixel", "image"},
                        "where the bit planes sit in packed activations: beside each pixel's words, "
                        "or one bit image per plane. Default: pixel")})
@@ -52,21 +60,37 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
   auto rule = [=](const Config& c) -> std::string {
     if (std::string why = check_tile(c, limits); !why.empty()) return why;
     const int wb = word_bits(parse_dtype(c.get("word")));
+    // 64-bit sums take twice the registers of the int32 ones check_tile counted.
+    if (wb == 64 && !limits.scalar && c.get_int("vector_width") * 64 > target.vector_bits &&
+        2 * tile_vectors(c, dense) > limits.budget)
+      return fmt::format("a tile of {} vectors of 64-bit sums needs {} registers (budget {})",
+                         tile_vectors(c, dense), 2 * tile_vectors(c, dense), limits.budget);
     const bool along_cs = !dense && c.get("pack_axis") == "cs";
     if (along_cs && wl.kw == 1) return "pack_axis cs needs a kernel wider than one column";
     const std::int64_t words = ((along_cs ? geo.cg * wl.kw : geo.cg) + wb - 1) / wb;
     if (c.get_int("split_words") > words)
       return fmt::format("split_words {} exceeds the {} packed words", c.get_int("split_words"), words);
     if (c.get_bool("unroll_planes") && ka * kw > 16) return "unroll_planes needs at most 16 plane pairs";
+    if (c.get("plane_sums") == "separate") {
+      if (ka * kw == 1) return "plane_sums separate needs several plane pairs";
+      if (2 * tile_vectors(c, dense) > limits.budget)
+        return fmt::format("plane_sums separate needs twice the tile's {} accumulator vectors (budget {})",
+                           tile_vectors(c, dense), limits.budget);
+    }
     return check_unrolling(c, dense, taps, c.get_int("split_words") * (c.get_bool("unroll_planes") ? ka * kw : 1));
   };
 
   Config d;
-  set_default_tile(d, limits);
-  d.set("word", target.isa != "scalar" && (target.vector_popcount || target.vector_bits > 128) ? "u32" : "u64");
+  const bool u64_words = target.isa == "scalar" || !target.vector_popcount;
+  // A register of 64-bit sums has half the lanes: the default tile counts in those.
+  TileLimits default_limits = limits;
+  if (u64_words && !limits.scalar) default_limits.lanes = std::max(1, target.vector_bits / 64);
+  set_default_tile(d, default_limits);
+  d.set("word", u64_words ? "u64" : "u32");
   d.set("loop_order", "taps_planes_words");
   d.set("unroll_planes", ka * kw <= 4 ? "1" : "0");
   d.set("split_words", "1");
+  d.set("plane_sums", ka * kw > 1 && 2 * tile_vectors(d, dense) <= limits.budget ? "separate" : "shifted");
   d.set("plane_axis", "pixel");
   if (!dense) {
     d.set("unroll_window", "0");

@@ -59,10 +59,11 @@ TiledLoops tile_output(OutputStage& st, const TileShape& t) {
   return loops;
 }
 
-void schedule_accumulator(Func acc, const std::vector<VarOrRVar>& reduction, const TiledLoops& loops,
-                          const TileShape& t) {
+namespace {
+// The register block of an accumulator computed once per tile: tile axes innermost,
+// unrolled, one of them vectorized; the reduction outside them.
+void schedule_register_tile(Func acc, const std::vector<VarOrRVar>& reduction, const TileShape& t) {
   Var oi = acc.args()[0], g = acc.args()[1], x = acc.args()[2], y = acc.args()[3];
-  acc.compute_at(loops.tiled, loops.oo);
   // The vectorized axis innermost in storage too, so every accumulator access is a dense
   // vector. (Strided ones also trip a Halide 14 AVX2 bug: aligned loads from an unaligned
   // stack slot.)
@@ -78,6 +79,19 @@ void schedule_accumulator(Func acc, const std::vector<VarOrRVar>& reduction, con
   if (t.vector > 1) u.split(vec, uo, ui, t.vector).vectorize(ui).unroll(uo);
   else u.unroll(vec);
   u.unroll(other).unroll(y);
+}
+}  // namespace
+
+void schedule_accumulator(Func acc, const std::vector<VarOrRVar>& reduction, const TiledLoops& loops,
+                          const TileShape& t) {
+  acc.compute_at(loops.tiled, loops.oo);
+  schedule_register_tile(acc, reduction, t);
+}
+
+void schedule_pair_accumulator(Func acc, const std::vector<VarOrRVar>& reduction, Func outer, RVar at,
+                               const TileShape& t) {
+  acc.compute_at(outer, at);
+  schedule_register_tile(acc, reduction, t);
 }
 
 }  // namespace bitforge::codegen

@@ -37,5 +37,9 @@ TiledLoops tile_output(OutputStage& st, const TileShape& t);
 // one of them vectorized.
 void schedule_accumulator(Halide::Func acc, const std::vector<Halide::VarOrRVar>& reduction,
                           const TiledLoops& loops, const TileShape& t);
+// The same register block for an accumulator computed inside the update loop `at` of
+// another tile's accumulator `outer` (one partial sum per iteration of `at`).
+void schedule_pair_accumulator(Halide::Func acc, const std::vector<Halide::VarOrRVar>& reduction,
+                               Halide::Func outer, Halide::RVar at, const TileShape& t);
 
 }  // namespace bitforge::codegen

@@ -93,10 +93,16 @@ TEST(ScheduleSpace, DefaultsAreValidForEverySuiteWorkloadAndTarget) {
 
 TEST(ScheduleSpace, DefaultVectorizesOutputChannelsWithTheTargetsNaturalWidth) {
   const Workload c2 = parse_workload_key("conv2d_u1b1_mb1ic64ih56iw56oc64kh3kw3ph1pw1_nchw_oihw_i32");
-  const Config avx512 = schedule_space(c2, resolve_target("x86-64-avx512")).default_config();
+  // With a vector popcount the words are u32 and the sums int32 (16 lanes of a zmm);
+  // without one they are u64 with 64-bit sums, 8 lanes of a zmm or 4 of a ymm.
+  const CodegenTarget avx512_target = resolve_target("x86-64-avx512");
+  const Config avx512 = schedule_space(c2, avx512_target).default_config();
   EXPECT_EQ(avx512.get("vector_axis"), "o");
-  EXPECT_EQ(avx512.get("vector_width"), "16");
-  EXPECT_EQ(schedule_space(c2, resolve_target("x86-64-avx2")).default_config().get("vector_width"), "8");
+  EXPECT_EQ(avx512.get("word"), avx512_target.vector_popcount ? "u32" : "u64");
+  EXPECT_EQ(avx512.get("vector_width"), avx512_target.vector_popcount ? "16" : "8");
+  const Config avx2 = schedule_space(c2, resolve_target("x86-64-avx2")).default_config();
+  EXPECT_EQ(avx2.get("word"), "u64");
+  EXPECT_EQ(avx2.get("vector_width"), "4");
   // Depthwise: one channel per group, so the default vectorizes columns instead.
   const Workload dw = parse_workload_key("conv2d_u1b1_mb1ic32ih16iw16oc32kh3kw3ph1pw1g32_nhwc_hwio_i32");
   EXPECT_EQ(schedule_space(dw, resolve_target("x86-64-avx512")).default_config().get("vector_axis"), "x");
