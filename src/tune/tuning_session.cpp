@@ -106,10 +106,29 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
       // The seed also depends on the key and on how far the log got, so a resumed run
       // does not replay the proposals of the first (all visited) before finding new ones.
       const std::uint64_t seed = options.seed ^ fnv1a(key) ^ (static_cast<std::uint64_t>(done) * 0x9e3779b97f4a7c15ULL);
-      auto tuner = make_tuner(options.tuner, task, seed, history, transfer);
       const std::string label =
           workloads.size() > 1 ? fmt::format("{} ({}/{})", entry.name, w + 1, workloads.size()) : entry.name;
       tune_detail::ProgressBar bar(options.progress, label, done, options.trials);
+      auto measure = [&](const std::vector<Config>& configs) {
+        return measure_trials(task, configs, options.measure, [&](const TrialRecord& r) {
+          log.append(r);
+          tracker.add(r);
+          ++done;
+          ++summary.measured;
+          if (!r.ok()) ++summary.failed;
+          bar.update(done, tracker.best ? 2.0 * static_cast<double>(summary.macs) / tracker.best->min_s / 1e9 : 0.0);
+        });
+      };
+      // The space's default config is the first trial of every workload, so a tuned
+      // result is never slower than what an untuned run would use (as measured).
+      const Config& fallback = task.space.default_config();
+      if (std::none_of(history.begin(), history.end(), [&](const TrialRecord& r) { return r.config == fallback; })) {
+        for (const TrialRecord& r : measure({fallback})) {
+          all.push_back(r);
+          history.push_back(r);
+        }
+      }
+      auto tuner = make_tuner(options.tuner, task, seed, history, transfer);
       while (done < options.trials) {
         // "Without improvement" counts from the last new best, or from the start while no
         // trial has succeeded.
@@ -125,14 +144,7 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
           summary.stopped = "exhausted";
           break;
         }
-        const std::vector<TrialRecord> results = measure_trials(task, configs, options.measure, [&](const TrialRecord& r) {
-          log.append(r);
-          tracker.add(r);
-          ++done;
-          ++summary.measured;
-          if (!r.ok()) ++summary.failed;
-          bar.update(done, tracker.best ? 2.0 * static_cast<double>(summary.macs) / tracker.best->min_s / 1e9 : 0.0);
-        });
+        const std::vector<TrialRecord> results = measure(configs);
         for (const TrialRecord& r : results) all.push_back(r);
         tuner->update(results);
       }

@@ -85,8 +85,12 @@ TEST(TuneMeasure, CrashHangAndWrongResultAreFailedTrialsAndMeasuringGoesOn) {
 
 TEST(TuneMeasure, SessionRecordsFailuresInTheLogAndReachesItsTrialCount) {
   const TuningTask task = tiny_task();
-  // The grid tuner's order is fixed by the space, so its proposals are known in advance.
-  const std::vector<Config> order = make_tuner("grid", task, 0, {}, {})->next_batch(8);
+  // A session measures the space's default config first; the grid tuner's order is fixed
+  // by the space (and skips what the history holds), so the proposals are known in advance.
+  TrialRecord first;
+  first.config = task.space.default_config();
+  std::vector<Config> order = {first.config};
+  for (const Config& c : make_tuner("grid", task, 0, {first}, {})->next_batch(7)) order.push_back(c);
   ASSERT_EQ(order.size(), 8u);
   cli_test::TempDir dir;
   SessionOptions s;
