@@ -13,5 +13,8 @@ void add_workloads_command(CLI::App& app);
 void add_memplan_command(CLI::App& app);
 void add_compile_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
+void add_roofline_command(CLI::App& app);
+void add_analyze_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace bitforge::cli

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   bitforge::cli::add_memplan_command(app);
   bitforge::cli::add_compile_command(app);
   bitforge::cli::add_tune_command(app);
+  bitforge::cli::add_roofline_command(app);
+  bitforge::cli::add_analyze_command(app);
+  bitforge::cli::add_bench_command(app);
   try {
     // CLI11 would only say "a subcommand is required"; name the unknown one instead.
     if (argc > 1 && argv[1][0] != '-') {

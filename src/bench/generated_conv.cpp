@@ -1,0 +1,158 @@
+// The generated implementations: a JIT kernel with the dispatched config, its weights
+// prepared once, and its input already in the kernel's input dtype, so the timed call is
+// the kernel's run_unchecked alone.
+#include "bench/generated_conv.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "bench/conv_support.hpp"
+#include "codegen/codegen.hpp"
+#include "core/error.hpp"
+#include "tune/dispatch.hpp"
+
+namespace bitforge::bench::detail {
+
+namespace {
+
+// Halide starts its thread pool once per process, at the first parallel loop any kernel
+// runs, with HL_NUM_THREADS threads; there is no JIT call to change it afterwards.
+void use_halide_threads(int threads) {
+  static std::mutex mutex;
+  static int chosen = 0;
+  std::lock_guard lock(mutex);
+  if (chosen == 0) {
+    ::setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
+    chosen = threads;
+  } else if (chosen != threads) {
+    fail(
+        "generated kernels already run on {} thread(s) in this process; Halide sets its thread "
+        "count once per "
+        "process (asked for {})",
+        chosen, threads);
+  }
+}
+
+// The tuning logs and shipped records, read once per process per list of logs (a bench
+// prepares dozens of kernels); a malformed line is reported once.
+const std::vector<TrialRecord>& records_for(const PrepareOptions& options) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::vector<std::string>, bool>, std::vector<TrialRecord>> cache;
+  std::lock_guard lock(mutex);
+  const auto key = std::make_pair(options.logs, options.use_tophub);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  std::vector<std::string> paths = options.logs;
+  if (options.use_tophub)
+    for (std::string& f : tophub_files()) paths.push_back(std::move(f));
+  LoadedRecords loaded = load_records(paths);
+  for (const std::string& why : loaded.skipped)
+    std::cerr << "bitforge: warning: " << why << " (line skipped)\n";
+  return cache.emplace(key, std::move(loaded.records)).first->second;
+}
+
+struct Choice {
+  Conv2d wl;  // in the layouts the kernel runs in
+  Config config;
+  std::optional<TrialRecord> record;
+};
+
+// The layer's own layouts first: the suites' records are for them. Other layouts only
+// when a record exists for them and none for the layer's own.
+Choice choose_config(const Conv2d& wl, const CodegenTarget& target, const PrepareOptions& options) {
+  const std::vector<TrialRecord>& records = records_for(options);
+  std::vector<Conv2d> candidates{wl};
+  for (ActLayout a : {ActLayout::NCHW, ActLayout::NHWC})
+    for (WgtLayout w : {WgtLayout::OIHW, WgtLayout::HWIO}) {
+      if (a == wl.layout && w == wl.weight_layout) continue;
+      Conv2d c = wl;
+      c.layout = a;
+      c.weight_layout = w;
+      candidates.push_back(c);
+    }
+  for (const Conv2d& c : candidates)
+    if (auto r = best_record(records, c.key(), target, schedule_space(c, target)))
+      return {c, r->config, r};
+
+  // Warned for bit-serial layers only: nobody tunes the int16 comparison (it runs its
+  // default config by design), while an untuned bit-serial layer misrepresents bitforge.
+  // Either way the report's detail column says which config ran.
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  std::lock_guard lock(mutex);
+  if (wl.family() == OpFamily::BitSerial && warned.insert(wl.key() + '\n' + target.halide).second)
+    std::cerr << "bitforge: warning: no tuning record for " << wl.key() << " on " << target.name
+              << " (" << target.halide << "); using the default config\n";
+  return {wl, schedule_space(wl, target).default_config(), std::nullopt};
+}
+
+class GeneratedConv final : public PreparedConv {
+ public:
+  GeneratedConv(std::string impl, const Conv2d& wl, int threads, const PrepareOptions& options)
+      : impl_(std::move(impl)) {
+    use_halide_threads(threads);
+    const CodegenTarget target = resolve_target("host");
+    Choice choice = choose_config(wl, target, options);
+    wl_ = choice.wl;
+    workload_ = wl_;
+    tuned_ = choice.record.has_value();
+    // The records are tuned on one thread, where many best configs run no parallel loop;
+    // asked for more threads, such a kernel runs its output rows on them instead (the
+    // detail says so) rather than leaving the other cores idle.
+    if (threads > 1 && choice.config.values().count("parallel") && choice.config.get("parallel") == "none") {
+      Config parallel = choice.config;
+      parallel.set("parallel", "pixels");
+      if (schedule_space(wl_, target).check(parallel).empty()) {
+        choice.config = parallel;
+        parallelized_ = true;
+      }
+    }
+    kernel_ = compile_kernel(workload_, choice.config, target);
+
+    const std::shared_ptr<const CheckOperands> ops = check_operands(wl_);
+    input_ = ops->input.astype(kernel_->input_dtype()).contiguous();
+    prepared_ = kernel_->prepare(ops->weight);
+    output_ = Tensor(wl_.output_dtype(), wl_.output_shape());
+    run();
+    check_output(impl_, wl_, output_, ops->expected);
+  }
+
+  const std::string& implementation() const override { return impl_; }
+  const Workload& workload() const override { return workload_; }
+  std::string detail() const override {
+    // int16 says how many bits its operands use: the comparison depends on it.
+    const std::string types =
+        wl_.family() == OpFamily::Int16
+            ? fmt::format("{} x {} as int16, ", wl_.act.name(), wl_.wgt.name())
+            : "";
+    return fmt::format("{}{}, {}{}", types, kernel_->name(),
+                       tuned_ ? "tuned config" : "default config (no record)",
+                       parallelized_ ? " with parallel=pixels" : "");
+  }
+  roofline::ImplKind kind() const override {
+    return wl_.family() == OpFamily::BitSerial ? roofline::ImplKind::BitSerial
+                                               : roofline::ImplKind::Int16;
+  }
+  void run() override { kernel_->run_unchecked(input_, prepared_, {}, output_); }
+
+ private:
+  std::string impl_;
+  Conv2d wl_;
+  Workload workload_;
+  bool tuned_ = false;
+  bool parallelized_ = false;  // a one-thread record's parallel=none replaced for --threads > 1
+  std::shared_ptr<const Kernel> kernel_;
+  Tensor input_, prepared_, output_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreparedConv> prepare_generated_conv(const std::string& implementation,
+                                                     const Conv2d& wl, int threads,
+                                                     const PrepareOptions& options) {
+  return std::make_unique<GeneratedConv>(implementation, wl, threads, options);
+}
+
+}  // namespace bitforge::bench::detail
