@@ -4,14 +4,26 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <string>
 
+#include "core/error.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
 #include "quant/encoding.hpp"
 
 namespace bitforge::testing {
+
+// The message of the bitforge::Error that `f` throws, or "(no error)".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 using Rng = SplitMix64;
 

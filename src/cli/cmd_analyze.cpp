@@ -11,6 +11,7 @@
 
 #include "bench/implementation.hpp"
 #include "cli/commands.hpp"
+#include "cli/lists.hpp"
 #include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "ops/suites.hpp"
@@ -27,17 +28,6 @@ struct AnalyzeOptions {
   double min_seconds = 0.3;
   int min_repeats = 10;
 };
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t comma = std::min(s.find(',', start), s.size());
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 std::string time_str(double s) {
   if (s < 1e-3) return fmt::format("{:.1f} µs", s * 1e6);

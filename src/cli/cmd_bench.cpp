@@ -11,6 +11,7 @@
 #include "bench/bench_run.hpp"
 #include "bench/report.hpp"
 #include "cli/commands.hpp"
+#include "cli/lists.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "roofline/machine_model.hpp"
@@ -23,17 +24,6 @@ struct BenchCommandOptions {
   bench::BenchOptions bench;
   std::string impls, names, csv, plot;
 };
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t comma = std::min(s.find(',', start), s.size());
-    out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 // The machine model (measured on the first run, then read from its file). The probes pin
 // the calling thread to one core; the kernels' thread pools, started later from this
@@ -58,8 +48,8 @@ void run_bench_command(BenchCommandOptions& opt) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   bench::BenchOptions& o = opt.bench;
-  o.implementations = split_commas(opt.impls);
-  if (!opt.names.empty()) o.names = split_commas(opt.names);
+  o.implementations = split_commas(opt.impls, /*keep_empty=*/true);
+  if (!opt.names.empty()) o.names = split_commas(opt.names, /*keep_empty=*/true);
   // Every refusal before anything is compiled or measured.
   bench::validate_bench_options(o);
   if (!opt.csv.empty()) bench::check_writable(opt.csv, "--csv");

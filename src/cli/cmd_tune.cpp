@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/lists.hpp"
 #include "codegen/codegen.hpp"
 #include "core/error.hpp"
 #include "ops/suites.hpp"
@@ -21,17 +22,6 @@ struct TuneOptions {
   std::string key, suite, act = "u1", wgt = "b1", op, names, target = "host";
   SessionOptions session;
 };
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t comma = std::min(s.find(',', start), s.size());
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 std::vector<SuiteEntry> chosen_workloads(const TuneOptions& opt) {
   if (opt.key.empty() == opt.suite.empty()) fail("give exactly one of --key KEY or --suite NAME");

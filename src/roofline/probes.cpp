@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/random.hpp"
+#include "core/utc_time.hpp"
 #include "roofline/host_info.hpp"
 #include "roofline/probe_kernels.hpp"
 
@@ -29,15 +30,6 @@ struct Settings {
   int repeats = 50;
   double warmup = 0.2;
 };
-
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string size_name(std::int64_t bytes) {
   if (bytes >= GiB && bytes % GiB == 0) return fmt::format("{} GiB", bytes / GiB);
@@ -293,7 +285,7 @@ MachineModel probe_machine(const ProbeOptions& options) {
   m.isa_level = features.isa_level();
   m.flags = model_flags(features);
   m.cores = threads;
-  m.measured_at = utc_now();
+  m.measured_at = utc_timestamp();
   m.quick = options.quick;
 
   warm_up(cpus, s.warmup);

@@ -36,15 +36,6 @@ TrialError parse_trial_error(std::string_view name) {
   fail("unknown error kind '{}' (allowed: \"\", compile, crash, timeout, wrong_result, invalid)", name);
 }
 
-std::string utc_timestamp() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string bitforge_version() { return BITFORGE_TUNE_VERSION; }
 
 std::string record_to_json_line(const TrialRecord& r) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codegen/schedule_space.hpp"
+#include "core/utc_time.hpp"
 
 namespace bitforge {
 
@@ -34,9 +35,7 @@ struct TrialRecord {
 
 // The Error kind named `name` ("", "compile", ...); Error naming the allowed names otherwise.
 TrialError parse_trial_error(std::string_view name);
-// Stamps for new records: the current time as ISO-8601 UTC ("2026-11-22T01:52:00Z") and
-// this build's bitforge version.
-std::string utc_timestamp();
+// Stamp for new records: this build's bitforge version (the time: core/utc_time.hpp).
 std::string bitforge_version();
 
 std::string record_to_json_line(const TrialRecord& r);  // one line, no newline

@@ -8,20 +8,14 @@
 #include "core/error.hpp"
 #include "graph/builders.hpp"
 #include "graph/peak_memory.hpp"
+#include "test_util.hpp"
 
 namespace bitforge::graph {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(graphIR, RefusesZeroAndNegativeSizes) {
   Graph g;

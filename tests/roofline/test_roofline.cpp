@@ -22,6 +22,7 @@
 #include "roofline/machine_model.hpp"
 #include "roofline/probe_kernels.hpp"
 #include "roofline/probes.hpp"
+#include "test_util.hpp"
 
 namespace bitforge::roofline {
 namespace {
@@ -84,14 +85,7 @@ Workload c2(const char* types = "u2b1") {
       fmt::format("conv2d_{}_mb1ic64ih56iw56oc64kh3kw3ph1pw1_nchw_oihw_i32", types));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // ---- machine model JSON ------------------------------------------------------------------
 
