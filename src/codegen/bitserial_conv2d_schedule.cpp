@@ -61,7 +61,17 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
 
   // Activation packing: all at once, or per row of output tiles.
   const bool at_row = knob_or(cfg, "pack_at", "root") == "row";
-  auto place = [&](Func& fn) { if (at_row) fn.compute_at(loops.tiled, loops.yo); else fn.compute_root(); };
+  // Packed all at once, the rows are packed on the threads the tiles use (with `parallel`
+  // set): a serial packing pass would otherwise leave the other cores idle.
+  const bool threaded = cfg.get("parallel") != "none";
+  auto place = [&](Func& fn) {
+    if (at_row) {
+      fn.compute_at(loops.tiled, loops.yo);
+    } else {
+      fn.compute_root();
+      if (threaded) fn.parallel(fn.args()[3]);
+    }
+  };
   Func& ip = f.input_packed;
   place(ip);
   Var pwd = ip.args()[0], pi = ip.args()[1], px = ip.args()[2], py = ip.args()[3];
@@ -105,6 +115,10 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
   }
   if (f.act_sum.defined()) {
     if (at_row) f.act_sum.compute_at(loops.tiled, loops.yo); else f.act_sum.compute_root();
+    if (!at_row && threaded) {
+      f.act_sum.parallel(f.act_sum.args()[1]);
+      f.act_sum.update().parallel(f.act_sum.args()[1]);
+    }
     // Summed from the packed words, which keep pixels innermost: a vector of pixels per
     // load. (Along channels x columns the sum reads the padded input instead.)
     if (!f.input_packed_is_padded) {
