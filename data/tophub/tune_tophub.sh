@@ -3,22 +3,41 @@
 # workload in total (re-running with a larger TRIALS resumes each log and measures only the
 # difference). Then distil each log with distill.py (see README.md).
 #   usage: tune_tophub.sh TRIALS LOGDIR [BITFORGE]
+# With STREAMS=2 the groups run as two streams at once, each pinned to its own core
+# (taskset), which halves the wall time on a 2-core machine; every kernel is timed on one
+# thread either way.
 set -e
 TRIALS=${1:?trials per workload}
 LOGDIR=${2:?directory for the logs}
-B=${3:-$(dirname "$0")/../../build/bitforge}
+B=$(realpath "${3:-$(dirname "$0")/../../build/bitforge}")
+STREAMS=${STREAMS:-1}
 cd "$LOGDIR"
-run() {  # log name, ISA cap, tune arguments...
-  local name=$1 cap=$2; shift 2
+run() {  # core ("" = any), log name, ISA cap, tune arguments...
+  local core=$1 name=$2 cap=$3; shift 3
+  local pin=()
+  [ -n "$core" ] && pin=(taskset -c "$core")
   echo "=== $(date -u +%FT%TZ) start $name: BITFORGE_MAX_ISA=$cap bitforge tune $* --trials $TRIALS --tuner ga --min-seconds 0.05 --log $name.jsonl"
   local t0=$(date +%s)
-  BITFORGE_MAX_ISA=$cap "$B" tune "$@" --trials "$TRIALS" --tuner ga --min-seconds 0.05 --log "$name.jsonl"
+  BITFORGE_MAX_ISA=$cap "${pin[@]}" "$B" tune "$@" --trials "$TRIALS" --tuner ga --min-seconds 0.05 --log "$name.jsonl"
   echo "=== $(date -u +%FT%TZ) end $name wall $(( $(date +%s) - t0 )) s"
 }
-run avx512_resnet18_w1a1 avx512 --suite resnet18 --act u1 --wgt b1
-run avx512_resnet18_w1a2 avx512 --suite resnet18 --act u2 --wgt b1
-run avx512_resnet18_w2a2 avx512 --suite resnet18 --act u2 --wgt b2
-run avx2_resnet18_w1a1 avx2 --suite resnet18 --act u1 --wgt b1
-run avx2_resnet18_w1a2 avx2 --suite resnet18 --act u2 --wgt b1
-run avx2_resnet18_w2a2 avx2 --suite resnet18 --act u2 --wgt b2
-run avx512_deepbench_conv_w1a1 avx512 --suite deepbench-device --op conv2d --act u1 --wgt b1
+stream_a() {
+  run "$1" avx512_resnet18_w1a1 avx512 --suite resnet18 --act u1 --wgt b1
+  run "$1" avx512_resnet18_w2a2 avx512 --suite resnet18 --act u2 --wgt b2
+  run "$1" avx2_resnet18_w1a2 avx2 --suite resnet18 --act u2 --wgt b1
+  run "$1" avx512_deepbench_conv_w1a1 avx512 --suite deepbench-device --op conv2d --act u1 --wgt b1
+}
+stream_b() {
+  run "$1" avx512_resnet18_w1a2 avx512 --suite resnet18 --act u2 --wgt b1
+  run "$1" avx2_resnet18_w1a1 avx2 --suite resnet18 --act u1 --wgt b1
+  run "$1" avx2_resnet18_w2a2 avx2 --suite resnet18 --act u2 --wgt b2
+}
+if [ "$STREAMS" = 2 ]; then
+  stream_a 0 > stream_a.log 2>&1 &
+  stream_b 1 > stream_b.log 2>&1 &
+  wait
+  cat stream_a.log stream_b.log
+else
+  stream_a ""
+  stream_b ""
+fi
