@@ -1,8 +1,6 @@
 // `bitforge bench`: times every layer of a suite with the generated operators and the
 // oneDNN baselines in the same run, and reports time, GOP/s, speedups, % of the roofline
 // and the speed goals; optionally a CSV and a speedup plot (docs/performance.md).
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -25,21 +23,12 @@ struct BenchCommandOptions {
   std::string impls, names, csv, plot;
 };
 
-// The machine model (measured on the first run, then read from its file). The probes pin
-// the calling thread to one core; the kernels' thread pools, started later from this
-// thread, must not inherit that, so the affinity is restored whatever the probes do.
+// The machine model (measured on the first run, then read from its file). The probes
+// run on threads of their own, so this thread's affinity, which the kernels' thread pools
+// inherit, is left as it was.
 roofline::MachineModel host_machine_model() {
-  cpu_set_t saved;
-  const bool have_mask = ::sched_getaffinity(0, sizeof saved, &saved) == 0;
   std::string note;
-  roofline::MachineModel model;
-  try {
-    model = roofline::machine_model_for_host(&note);
-  } catch (...) {
-    if (have_mask) ::sched_setaffinity(0, sizeof saved, &saved);
-    throw;
-  }
-  if (have_mask) ::sched_setaffinity(0, sizeof saved, &saved);
+  roofline::MachineModel model = roofline::machine_model_for_host(&note);
   if (!note.empty()) std::cerr << "bench: " << note << "\n";
   return model;
 }

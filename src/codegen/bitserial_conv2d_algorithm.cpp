@@ -101,8 +101,11 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   // channels x columns it is an output column.
   op.input = ImageParam(halide_type(ea.level_dtype()), 4, "input");
   Var px("px"), py("py"), n("n"), i("i"), x("x"), y("y");
-  Func xpad = padded_input(wl, op.input, [&](Expr level) { return planes_of(level, ea); }, Int(32),
-                           "input_planes_padded");
+  // Only packing along channels x columns (and its plane sums) reads the padded input.
+  Func xpad;
+  if (along_cs)
+    xpad = padded_input(wl, op.input, [&](Expr level) { return planes_of(level, ea); }, Int(32),
+                        "input_planes_padded");
   f.input_packed = Func("input_packed");
   // A strided 1x1 convolution without padding reads one input row in sh: pack only those,
   // at output rows (packing dominates a 1x1 layer's time). Columns are all packed: a
@@ -196,8 +199,8 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     RDom win({{0, KW}, {0, KH}}, "win");
     f.window_act_sum = Func("window_act_sum");
     f.window_act_sum(x, y, n, g) = 0;
-    f.window_act_sum(x, y, n, g) +=
-        along_cs ? f.act_sum(x * sw + win.x * dw, y * sh + win.y * dh, n, g) : f.act_sum(column_of(x, win.x), row_of(y, win.y), n, g);
+    // act_sum is indexed by (padded) input column in both packings, unlike packed_act.
+    f.window_act_sum(x, y, n, g) += f.act_sum(x * sw + win.x * dw, row_of(y, win.y), n, g);
     total += A.s * Wa.t * f.window_act_sum(x, y, n, gc);
   }
 
