@@ -17,6 +17,7 @@ struct BitserialConv2dFuncs {
   // same Func when there is no padding); along channels x columns packed_act is itself
   // the reduction over lanes, reading the padded input.
   Halide::Func input_packed;     // (wd, i, ix, iy, n, g)
+  Halide::Func packed_bytes;     // (byte, i, ix, iy, n, g): its bytes, for words wider than u8
   Halide::RVar pack_lane;        // the lane reduction of input_packed
   bool input_packed_is_padded = false;  // along channels x columns: it reads the padded input
   Halide::RDom rd;               // the core reduction: (wd, i, j, s, r), or (wd, s, r) per plane pair

@@ -20,6 +20,9 @@ namespace bitforge::codegen {
 using namespace Halide;
 
 namespace {
+// Past this many popcounts per pixel the activation plane sum is a reduction loop.
+constexpr int kMaxUnrolledActSum = 16;
+
 struct Affine {
   int s, t;  // level = s * q + t
 };
@@ -128,15 +131,32 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     // loads of a vector of pixels contiguous); the padding is then whole zero words. The
     // lanes are one expression rather than a reduction, so a vector of words stays in a
     // register until all its lanes are in. Lanes past the group's channels are zero.
-    Expr packed = cast(word, 0);
-    for (int lane = 0; lane < wb; ++lane) {
-      Expr ch = g * cg + min(wd * wb + lane, cg - 1);
-      Expr ix = px, iy = sampled ? py * sh : Expr(py);
-      Expr level = wl.layout == ActLayout::NCHW ? op.input(ix, iy, ch, n) : op.input(ch, ix, iy, n);
-      Expr bit = select(wd * wb + lane < cg, cast(word, (planes_of(level, ea) >> i) & 1), cast(word, 0));
-      packed = packed | (bit << lane);
+    // Words wider than a byte are put together from bytes of packed lanes (`packed_bytes`),
+    // which vectorize four (u32) or eight (u64) times as many pixels per register as the
+    // words do: assembling the bits is the packing's cost.
+    auto pack_lanes_of = [&](Type t, Expr first_lane) {
+      const int bits = t.bits();
+      Expr packed = cast(t, 0);
+      for (int lane = 0; lane < bits; ++lane) {
+        Expr ch = g * cg + min(first_lane + lane, cg - 1);
+        Expr ix = px, iy = sampled ? py * sh : Expr(py);
+        Expr level = wl.layout == ActLayout::NCHW ? op.input(ix, iy, ch, n) : op.input(ch, ix, iy, n);
+        Expr bit = select(first_lane + lane < cg, cast(t, (planes_of(level, ea) >> i) & 1), cast(t, 0));
+        packed = packed | (bit << lane);
+      }
+      return packed;
+    };
+    if (wb == 8) {
+      f.input_packed(wd, i, px, py, n, g) = pack_lanes_of(word, wd * 8);
+    } else {
+      Var b("b");
+      f.packed_bytes = Func("input_packed_bytes");
+      f.packed_bytes(b, i, px, py, n, g) = pack_lanes_of(UInt(8), b * 8);
+      Expr packed = cast(word, 0);
+      for (int k = 0; k < wb / 8; ++k)
+        packed = packed | (cast(word, f.packed_bytes(wd * (wb / 8) + k, i, px, py, n, g)) << (8 * k));
+      f.input_packed(wd, i, px, py, n, g) = packed;
     }
-    f.input_packed(wd, i, px, py, n, g) = packed;
     if (geo.padded_h == H && geo.padded_w == W) {
       f.packed_act = f.input_packed;
     } else {
@@ -186,15 +206,27 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   // sa*tw*Σ qa: the activations' plane values summed over each window (weights bipolar).
   if (Wa.t != 0) {
     f.act_sum = Func("act_plane_sum");
-    f.act_sum(px, py, n, g) = 0;
     if (along_cs) {
       RDom channel(0, cg, "act_sum_c");
+      f.act_sum(px, py, n, g) = 0;
       f.act_sum(px, py, n, g) += xpad(g * cg + channel, px, py, n);
     } else {
       // From the packed words: Σ_c q = Σ_i 2^i popcount(plane i), a few popcounts per
-      // pixel instead of a pass over every channel value.
-      RDom planes({{0, words}, {0, ea.bits}}, "act_sum_k");
-      f.act_sum(px, py, n, g) += cast<int32_t>(popcount(f.packed_act(planes.x, planes.y, px, py, n, g))) << planes.y;
+      // pixel instead of a pass over every channel value. One expression when there are
+      // few (a single loop nest, no separate pass to zero the sums).
+      auto plane_popcount = [&](Expr wd_, Expr i_) {
+        return cast<int32_t>(popcount(f.packed_act(wd_, i_, px, py, n, g))) << i_;
+      };
+      if (words * ea.bits <= kMaxUnrolledActSum) {
+        Expr total = 0;
+        for (int w = 0; w < words; ++w)
+          for (int p = 0; p < ea.bits; ++p) total = total + plane_popcount(w, p);
+        f.act_sum(px, py, n, g) = total;
+      } else {
+        RDom planes({{0, words}, {0, ea.bits}}, "act_sum_k");
+        f.act_sum(px, py, n, g) = 0;
+        f.act_sum(px, py, n, g) += plane_popcount(planes.x, planes.y);
+      }
     }
     RDom win({{0, KW}, {0, KH}}, "win");
     f.window_act_sum = Func("window_act_sum");

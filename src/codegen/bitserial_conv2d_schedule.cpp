@@ -112,12 +112,23 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
     if (lanes > 1) ip.vectorize(px, lanes, TailStrategy::ShiftInwards);
     // All planes of a word from one load of its channels.
     if (wl.act.bits <= 4) ip.unroll(pi);
+    if (f.packed_bytes.defined()) {
+      // A row of bytes at a time, at byte-wide vectors.
+      Func& pb = f.packed_bytes;
+      Var bb = pb.args()[0], bi = pb.args()[1], bx = pb.args()[2];
+      pb.compute_at(ip, py).reorder(bx, bi, bb).reorder_storage(bx, bi, bb);
+      int byte_lanes = std::clamp(target.vector_bits / 8, 1, 64);
+      while (byte_lanes > row) byte_lanes /= 2;
+      if (byte_lanes > 1) pb.vectorize(bx, byte_lanes, TailStrategy::ShiftInwards);
+      if (wl.act.bits <= 4) pb.unroll(bi);
+    }
   }
   if (f.act_sum.defined()) {
     if (at_row) f.act_sum.compute_at(loops.tiled, loops.yo); else f.act_sum.compute_root();
+    const bool update = f.act_sum.has_update_definition();
     if (!at_row && threaded) {
       f.act_sum.parallel(f.act_sum.args()[1]);
-      f.act_sum.update().parallel(f.act_sum.args()[1]);
+      if (update) f.act_sum.update().parallel(f.act_sum.args()[1]);
     }
     // Summed from the packed words, which keep pixels innermost: a vector of pixels per
     // load. (Along channels x columns the sum reads the padded input instead.)
@@ -126,7 +137,7 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
       const int lanes = std::clamp(target.vector_bits / 32, 1, 16);
       if (lanes > 1 && geo.padded_w >= lanes) {
         f.act_sum.vectorize(sx, lanes, TailStrategy::ShiftInwards);
-        f.act_sum.update().vectorize(sx, lanes, TailStrategy::GuardWithIf);
+        if (update) f.act_sum.update().vectorize(sx, lanes, TailStrategy::GuardWithIf);
       }
     }
     f.window_act_sum.compute_at(loops.tiled, loops.xo);
