@@ -134,13 +134,13 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     // Words wider than a byte are put together from bytes of packed lanes (`packed_bytes`),
     // which vectorize four (u32) or eight (u64) times as many pixels per register as the
     // words do: assembling the bits is the packing's cost.
+    const Expr input_row = sampled ? py * sh : Expr(py);  // the input row packed at row py
     auto pack_lanes_of = [&](Type t, Expr first_lane) {
       const int bits = t.bits();
       Expr packed = cast(t, 0);
       for (int lane = 0; lane < bits; ++lane) {
         Expr ch = g * cg + min(first_lane + lane, cg - 1);
-        Expr ix = px, iy = sampled ? py * sh : Expr(py);
-        Expr level = wl.layout == ActLayout::NCHW ? op.input(ix, iy, ch, n) : op.input(ch, ix, iy, n);
+        Expr level = wl.layout == ActLayout::NCHW ? op.input(px, input_row, ch, n) : op.input(ch, px, input_row, n);
         Expr bit = select(first_lane + lane < cg, cast(t, (planes_of(level, ea) >> i) & 1), cast(t, 0));
         packed = packed | (bit << lane);
       }

@@ -105,9 +105,11 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
     }
   } else {
     // As many lanes as the packed row has pixels (ShiftInwards needs a full vector).
-    const std::int64_t row = wl.w;
-    int lanes = pack_lanes;
-    while (lanes > row) lanes /= 2;
+    auto lanes_in_row = [&](int lanes) {
+      while (lanes > wl.w) lanes /= 2;
+      return lanes;
+    };
+    const int lanes = lanes_in_row(pack_lanes);
     ip.reorder(px, pi, pwd, py);
     if (lanes > 1) ip.vectorize(px, lanes, TailStrategy::ShiftInwards);
     // All planes of a word from one load of its channels.
@@ -117,8 +119,7 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
       Func& pb = f.packed_bytes;
       Var bb = pb.args()[0], bi = pb.args()[1], bx = pb.args()[2];
       pb.compute_at(ip, py).reorder(bx, bi, bb).reorder_storage(bx, bi, bb);
-      int byte_lanes = std::clamp(target.vector_bits / 8, 1, 64);
-      while (byte_lanes > row) byte_lanes /= 2;
+      const int byte_lanes = lanes_in_row(std::clamp(target.vector_bits / 8, 1, 64));
       if (byte_lanes > 1) pb.vectorize(bx, byte_lanes, TailStrategy::ShiftInwards);
       if (wl.act.bits <= 4) pb.unroll(bi);
     }
