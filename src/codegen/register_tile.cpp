@@ -36,7 +36,7 @@ std::vector<Knob> tile_knobs(bool dense) {
                   "contiguous; output columns when a group has too few channels (depthwise)"),
       int_knob("vector_width", {1, 4, 8, 16}, "SIMD lanes of 32-bit accumulators. Default: the target's natural width"),
       int_knob("tile_o", {1, 2, 4, 8, 16, 32}, "output channels per register tile"),
-      int_knob(pixel_knob(dense), {1, 2, 4, 8}, "output pixels per register tile"),
+      int_knob(pixel_knob(dense), {1, 2, 4, 8, 16}, "output pixels per register tile"),
       choice_knob("parallel", {"none", "pixels", "channels"},
                   "axis of output tiles run on threads. Default: pixels (rows), the longest"),
   };

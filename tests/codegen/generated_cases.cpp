@@ -74,7 +74,7 @@ Conv2d random_conv(Rng& rng, bool bitserial) {
     wl.kh = rng.uniform(1, 3);
     wl.kw = rng.chance(0.8) ? wl.kh : rng.uniform(1, 3);
     wl.h = rng.uniform(1, 12);
-    wl.w = rng.uniform(1, 12);
+    wl.w = rng.chance(0.85) ? rng.uniform(1, 12) : rng.uniform(13, 20);  // some rows fit a 16-pixel tile
     wl.stride_h = rng.chance(0.7) ? 1 : rng.uniform(2, 3);
     wl.stride_w = rng.chance(0.8) ? wl.stride_h : rng.uniform(1, 3);
     wl.dilation_h = rng.chance(0.85) ? 1 : 2;
@@ -104,7 +104,7 @@ Conv2d random_conv(Rng& rng, bool bitserial) {
 
 Dense random_dense(Rng& rng, bool bitserial) {
   Dense d;
-  d.n = rng.pick(std::vector<std::int64_t>{1, 1, 2, 3, 5, 8, 9});
+  d.n = rng.pick(std::vector<std::int64_t>{1, 1, 2, 3, 5, 8, 9, 17});
   d.c = rng.pick(std::vector<std::int64_t>{1, 7, 32, 63, 64, 65, 100, 200, 300});
   d.o = rng.pick(std::vector<std::int64_t>{1, 3, 8, 16, 33, 64, 70});
   if (bitserial) {
