@@ -11,10 +11,10 @@ FLAGS=$(grep -o -w -E 'avx512_vpopcntdq|avx512_vnni|avx512bw|avx2' /proc/cpuinfo
 distill() {  # log name, ISA cap, tune arguments
   local name=$1 cap=$2; shift 2
   python3 "$HERE/distill.py" "$LOGDIR/$name.jsonl" "$HERE/$name.jsonl" \
-    "bitforge best records (tophub): the fastest successful trial per workload key and Halide target." \
+    "bitforge best records (tophub): the fastest successful trial per workload key, Halide target and thread count." \
     "tuned with: BITFORGE_MAX_ISA=$cap bitforge tune $* --trials N --tuner ga --min-seconds 0.05 --log $name.jsonl" \
     "trials per workload: N = $PASSES (data/tophub/tune_tophub.sh; each pass resumes the same log)" \
-    "machine: $CPU ($FLAGS), 2 vCPUs shared with other jobs, 1 kernel thread; $(date -u +%F)" \
+    "machine: $CPU ($FLAGS), 2 vCPUs shared with other jobs, 1 kernel thread (2 for the records that say so); $(date -u +%F)" \
     "distilled by data/tophub/distill.py; the per-workload lines below give the trials actually in the log"
 }
 distill avx512_resnet18_w1a1 avx512 --suite resnet18 --act u1 --wgt b1

@@ -60,8 +60,9 @@ struct Choice {
 };
 
 // The layer's own layouts first: the suites' records are for them. Other layouts only
-// when a record exists for them and none for the layer's own.
-Choice choose_config(const Conv2d& wl, const CodegenTarget& target, const PrepareOptions& options) {
+// when a record exists for them and none for the layer's own. Records measured on
+// `threads` threads first (best_record).
+Choice choose_config(const Conv2d& wl, const CodegenTarget& target, int threads, const PrepareOptions& options) {
   const std::vector<TrialRecord>& records = records_for(options);
   std::vector<Conv2d> candidates{wl};
   for (ActLayout a : {ActLayout::NCHW, ActLayout::NHWC})
@@ -73,7 +74,7 @@ Choice choose_config(const Conv2d& wl, const CodegenTarget& target, const Prepar
       candidates.push_back(c);
     }
   for (const Conv2d& c : candidates)
-    if (auto r = best_record(records, c.key(), target, schedule_space(c, target)))
+    if (auto r = best_record(records, c.key(), target, schedule_space(c, target), threads))
       return {c, r->config, r};
 
   // Warned for bit-serial layers only: nobody tunes the int16 comparison (it runs its
@@ -94,21 +95,17 @@ class GeneratedConv final : public PreparedConv {
       : impl_(std::move(impl)) {
     use_halide_threads(threads);
     const CodegenTarget target = resolve_target("host");
-    Choice choice = choose_config(wl, target, options);
+    Choice choice = choose_config(wl, target, threads, options);
     wl_ = choice.wl;
     workload_ = wl_;
     tuned_ = choice.record.has_value();
-    // The records are tuned on one thread, where many best configs run no parallel loop;
-    // asked for more threads, such a kernel runs its output rows on them instead (the
-    // detail says so) rather than leaving the other cores idle.
-    if (threads > 1 && choice.config.values().count("parallel") && choice.config.get("parallel") == "none") {
-      Config parallel = choice.config;
-      parallel.set("parallel", "pixels");
-      if (schedule_space(wl_, target).check(parallel).empty()) {
-        choice.config = parallel;
-        parallelized_ = true;
-      }
-    }
+    if (tuned_ && choice.record->threads != threads) tuned_on_threads_ = choice.record->threads;
+    // A record tuned on fewer threads, or the default config (as if tuned on one), is
+    // adapted to this run's threads (the detail says so).
+    const Config adapted =
+        adapt_to_threads(choice.config, schedule_space(wl_, target), tuned_ ? choice.record->threads : 1, threads);
+    parallelized_ = adapted != choice.config;
+    choice.config = adapted;
     kernel_ = compile_kernel(workload_, choice.config, target);
 
     const std::shared_ptr<const CheckOperands> ops = check_operands(wl_);
@@ -128,7 +125,10 @@ class GeneratedConv final : public PreparedConv {
             ? fmt::format("{} x {} as int16, ", wl_.act.name(), wl_.wgt.name())
             : "";
     return fmt::format("{}{}, {}{}", types, kernel_->name(),
-                       tuned_ ? "tuned config" : "default config (no record)",
+                       !tuned_ ? "default config (no record)"
+                       : tuned_on_threads_ ? fmt::format("tuned config (on {} thread{})", tuned_on_threads_,
+                                                         tuned_on_threads_ == 1 ? "" : "s")
+                                           : "tuned config",
                        parallelized_ ? " with parallel=pixels" : "");
   }
   roofline::ImplKind kind() const override {
@@ -142,7 +142,8 @@ class GeneratedConv final : public PreparedConv {
   Conv2d wl_;
   Workload workload_;
   bool tuned_ = false;
-  bool parallelized_ = false;  // a one-thread record's parallel=none replaced for --threads > 1
+  int tuned_on_threads_ = 0;   // the record's thread count when it is not the run's, else 0
+  bool parallelized_ = false;  // a record's parallel=none replaced for --threads > 1
   std::shared_ptr<const Kernel> kernel_;
   Tensor input_, prepared_, output_;
 };

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 namespace bitforge {
 
@@ -48,18 +49,28 @@ std::vector<std::string> tophub_files() {
 }
 
 std::optional<TrialRecord> best_record(const std::vector<TrialRecord>& records, const std::string& key,
-                                       const CodegenTarget& target, const ScheduleSpace& space) {
+                                       const CodegenTarget& target, const ScheduleSpace& space, int threads) {
+  // Nearer thread counts first, then fewer threads, then the faster trial.
+  auto rank = [threads](const TrialRecord& r) { return std::make_tuple(std::abs(r.threads - threads), r.threads, r.min_s); };
   std::optional<TrialRecord> best;
   for (const TrialRecord& r : records) {
     if (!r.ok() || r.key != key || r.halide != target.halide || r.target != target.name) continue;
     if (!space.check(r.config).empty()) continue;
-    if (!best || r.min_s < best->min_s) best = r;
+    if (!best || rank(r) < rank(*best)) best = r;
   }
   return best;
 }
 
+Config adapt_to_threads(const Config& config, const ScheduleSpace& space, int recorded_threads, int threads) {
+  if (threads <= recorded_threads || !config.values().count("parallel") || config.get("parallel") != "none")
+    return config;
+  Config parallel = config;
+  parallel.set("parallel", "pixels");
+  return space.check(parallel).empty() ? parallel : config;
+}
+
 Dispatched best_config(const Workload& wl, const CodegenTarget& target, const std::vector<std::string>& logs,
-                       bool use_tophub) {
+                       bool use_tophub, int threads) {
   std::vector<std::string> paths = logs;
   if (use_tophub)
     for (std::string& f : tophub_files()) paths.push_back(std::move(f));
@@ -68,7 +79,7 @@ Dispatched best_config(const Workload& wl, const CodegenTarget& target, const st
 
   const ScheduleSpace space = schedule_space(wl, target);
   const std::string key = workload_key(wl);
-  if (auto best = best_record(loaded.records, key, target, space)) return {best->config, best};
+  if (auto best = best_record(loaded.records, key, target, space, threads)) return {best->config, best};
 
   static std::mutex mutex;
   static std::set<std::string> warned;

@@ -23,19 +23,27 @@ std::string tophub_dir();
 std::vector<std::string> tophub_files();
 
 // The successful record with the smallest min_s for (key, target), among those whose
-// config is valid in `space` (a record from an older space is ignored); nullopt if none.
+// config is valid in `space` (a record from an older space is ignored) and measured on the
+// thread count nearest `threads` (exactly it when there is one; on a tie, the fewer
+// threads): times on different thread counts do not compare. nullopt if none.
 std::optional<TrialRecord> best_record(const std::vector<TrialRecord>& records, const std::string& key,
-                                       const CodegenTarget& target, const ScheduleSpace& space);
+                                       const CodegenTarget& target, const ScheduleSpace& space, int threads = 1);
+
+// A config recorded on `recorded_threads` threads, for a run on `threads`: one recorded on
+// fewer threads may run no parallel loop; it then runs its output rows in parallel instead
+// (`parallel=pixels`, where the space allows it) rather than leaving cores idle. Otherwise
+// the config itself.
+Config adapt_to_threads(const Config& config, const ScheduleSpace& space, int recorded_threads, int threads);
 
 struct Dispatched {
   Config config;
   std::optional<TrialRecord> record;  // the record it came from; nullopt = default config
 };
-// The best recorded config of `wl` on `target` from `logs` plus, if `use_tophub`, the
-// shipped files. Without a record: the space's default config, with a warning on stderr
+// The best recorded config of `wl` on `target` for `threads` (best_record) from `logs`
+// plus, if `use_tophub`, the shipped files. Without a record: the space's default config, with a warning on stderr
 // the first time this process falls back for that key and target. Malformed log lines are
 // reported on stderr ("FILE:LINE: why") and skipped; an unreadable log is an Error.
 Dispatched best_config(const Workload& wl, const CodegenTarget& target, const std::vector<std::string>& logs,
-                       bool use_tophub = true);
+                       bool use_tophub = true, int threads = 1);
 
 }  // namespace bitforge

@@ -144,6 +144,7 @@ std::vector<TrialRecord> measure_trials(const TuningTask& task, const std::vecto
     rec.key = workload_key(task.workload);
     rec.target = task.target.name;
     rec.halide = task.target.halide;
+    rec.threads = options.threads;
     rec.config = configs[i];
     rec.version = bitforge_version();
     if (std::string why = task.space.check(configs[i]); !why.empty()) {

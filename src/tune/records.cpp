@@ -43,6 +43,7 @@ std::string record_to_json_line(const TrialRecord& r) {
   j["key"] = r.key;
   j["target"] = r.target;
   j["halide"] = r.halide;
+  j["threads"] = r.threads;
   nlohmann::ordered_json config = nlohmann::ordered_json::object();
   for (const auto& [k, v] : r.config.values()) {
     if (is_canonical_integer(v)) config[k] = std::stoll(v);
@@ -85,6 +86,11 @@ TrialRecord record_from_json_line(const std::string& line) {
   r.key = string_field("key");
   r.target = string_field("target");
   r.halide = string_field("halide");
+  if (auto it = j.find("threads"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 256)
+      fail("field 'threads' must be an integer from 1 to 256");
+    r.threads = it->get<int>();
+  }
   const nlohmann::json& config = field("config");
   if (!config.is_object()) fail("field 'config' must be an object of knob values");
   for (const auto& [k, v] : config.items()) {

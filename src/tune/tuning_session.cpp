@@ -8,6 +8,7 @@
 #include "codegen/codegen.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
+#include "tune/dispatch.hpp"
 #include "tune/progress.hpp"
 #include "tune/tuner.hpp"
 
@@ -26,7 +27,11 @@ bool same_family(const Workload& a, const std::string& other_key) {
   }
 }
 
-bool same_target(const TrialRecord& r, const CodegenTarget& t) { return r.halide == t.halide && r.target == t.name; }
+// Same target and thread count: trials measured otherwise neither count towards this
+// session's trials nor teach its tuner (a config's speed depends on both).
+bool same_conditions(const TrialRecord& r, const CodegenTarget& t, int threads) {
+  return r.halide == t.halide && r.target == t.name && r.threads == threads;
+}
 
 struct BestTracker {
   std::optional<TrialRecord> best;
@@ -87,7 +92,7 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
     const std::string key = workload_key(entry.workload);
     std::vector<TrialRecord> history, transfer;
     for (const TrialRecord& r : all) {
-      if (!same_target(r, target)) continue;
+      if (!same_conditions(r, target, options.measure.threads)) continue;
       if (r.key == key) history.push_back(r);
       else if (same_family(entry.workload, r.key)) transfer.push_back(r);
     }
@@ -127,6 +132,22 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
           all.push_back(r);
           history.push_back(r);
         }
+      }
+      // Then the best config of this workload recorded on another thread count (the
+      // nearest), adapted to these threads: what a run on them would use without a record
+      // of its own, so the tuned one is never slower than that either (as measured).
+      const int threads = options.measure.threads;
+      std::vector<TrialRecord> other_threads;
+      for (const TrialRecord& r : all)
+        if (r.key == key && r.threads != threads && r.halide == target.halide && r.target == target.name)
+          other_threads.push_back(r);
+      if (auto nearest = best_record(other_threads, key, target, task.space, threads)) {
+        const Config start = adapt_to_threads(nearest->config, task.space, nearest->threads, threads);
+        if (std::none_of(history.begin(), history.end(), [&](const TrialRecord& r) { return r.config == start; }))
+          for (const TrialRecord& r : measure({start})) {
+            all.push_back(r);
+            history.push_back(r);
+          }
       }
       auto tuner = make_tuner(options.tuner, task, seed, history, transfer);
       while (done < options.trials) {

@@ -1,6 +1,7 @@
 // Dispatch: the best config of a (key, target) is the successful record with the smallest
-// min_s for exactly that key and Halide target string; without one, the default config
-// with a single warning. The shipped best-record files load cleanly.
+// min_s for exactly that key and Halide target string, among those measured on the thread
+// count nearest the one asked for; without one, the default config with a single warning.
+// The shipped best-record files load cleanly.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -54,6 +55,46 @@ TEST(TuneDispatch, PicksTheMinimumAmongMatchingSuccessfulRecords) {
   EXPECT_EQ(best->config, config_no(t, 2));
   EXPECT_EQ(best->min_s, 1e-5);
   EXPECT_FALSE(best_record({recs[3]}, workload_key(t.workload), t.target, t.space).has_value());
+}
+
+TEST(TuneDispatch, PrefersRecordsMeasuredOnTheThreadsAskedFor) {
+  const TuningTask t = tune_test::tiny_task();
+  auto on = [&](int threads, int index, double min_s) {
+    TrialRecord r = record(t, index, min_s);
+    r.threads = threads;
+    return r;
+  };
+  // The 4-thread trial is the fastest, but its time does not compare with the others'.
+  const std::vector<TrialRecord> recs{on(1, 1, 3e-5), on(1, 2, 2e-5), on(2, 3, 2.5e-5), on(2, 4, 1.5e-5),
+                                      on(4, 5, 1e-6)};
+  const std::string key = workload_key(t.workload);
+  auto picked = [&](const std::vector<TrialRecord>& from, int threads) {
+    const auto best = best_record(from, key, t.target, t.space, threads);
+    return best ? best->config : Config();
+  };
+  EXPECT_EQ(picked(recs, 1), config_no(t, 2));
+  EXPECT_EQ(picked(recs, 2), config_no(t, 4));
+  EXPECT_EQ(picked(recs, 4), config_no(t, 5));
+  EXPECT_EQ(picked(recs, 8), config_no(t, 5));  // no 8-thread record: the nearest count
+  // Equally near 1 and 3 threads: the fewer.
+  EXPECT_EQ(picked({on(1, 6, 5e-5), on(3, 7, 1e-5)}, 2), config_no(t, 6));
+  // Only one-thread records: still used for two threads.
+  EXPECT_EQ(picked({recs[0], recs[1]}, 2), config_no(t, 2));
+}
+
+TEST(TuneDispatch, AConfigFromFewerThreadsRunsItsRowsInParallel) {
+  const TuningTask t = tune_test::tiny_task();
+  Config serial = t.space.default_config();
+  serial.set("parallel", "none");
+  ASSERT_EQ(t.space.check(serial), "");
+  Config rows = serial;
+  rows.set("parallel", "pixels");
+  EXPECT_EQ(adapt_to_threads(serial, t.space, 1, 2), rows);
+  EXPECT_EQ(adapt_to_threads(serial, t.space, 2, 2), serial);  // tuned on these threads: as it is
+  EXPECT_EQ(adapt_to_threads(serial, t.space, 2, 1), serial);
+  Config channels = serial;
+  channels.set("parallel", "channels");
+  EXPECT_EQ(adapt_to_threads(channels, t.space, 1, 2), channels);  // already parallel
 }
 
 TEST(TuneDispatch, BestConfigReadsLogsAndFallsBackOnceWithAWarning) {
@@ -112,7 +153,8 @@ TEST(TuneDispatch, ShippedRecordsAreWellFormed) {
     std::set<std::string> keys;
     for (const TrialRecord& r : loaded.records) {
       EXPECT_TRUE(r.ok()) << f << ": " << r.key;
-      EXPECT_TRUE(keys.insert(r.key + r.halide).second) << f << " has two records for " << r.key;
+      EXPECT_TRUE(keys.insert(fmt::format("{} {} {}", r.key, r.halide, r.threads)).second)
+          << f << " has two records for " << r.key << " on " << r.threads << " thread(s)";
       const Workload wl = parse_workload_key(r.key);
       const CodegenTarget target = resolve_target(r.target);
       EXPECT_EQ(schedule_space(wl, target).check(r.config), "") << f << ": " << r.key;

@@ -18,6 +18,7 @@ TrialRecord sample_record() {
   r.key = "conv2d_u1b1_mb1ic8ih6iw6oc8kh3kw3_nchw_oihw_i32";
   r.target = "x86-64-avx512";
   r.halide = "x86-64-linux-avx512_sapphirerapids";
+  r.threads = 2;
   r.config = Config({{"tile_o", "16"}, {"word", "u64"}, {"loop_order", "taps_planes_words"}, {"odd", "007"}});
   r.costs = {1.25e-5, 1.0 / 3.0 * 1e-5, 2.5e-5};
   r.min_s = r.costs[1];
@@ -32,6 +33,7 @@ void expect_same(const TrialRecord& a, const TrialRecord& b) {
   EXPECT_EQ(a.key, b.key);
   EXPECT_EQ(a.target, b.target);
   EXPECT_EQ(a.halide, b.halide);
+  EXPECT_EQ(a.threads, b.threads);
   EXPECT_EQ(a.config, b.config);
   EXPECT_EQ(a.costs, b.costs);  // bit-exact doubles
   EXPECT_EQ(a.min_s, b.min_s);
@@ -84,6 +86,18 @@ TEST(TuneRecords, RefusesMalformedLinesNamingTheProblem) {
   std::string bad_error = good;
   bad_error.replace(bad_error.find("\"error\":\"\""), 10, "\"error\":\"boom\"");
   EXPECT_NE(why(bad_error).find("unknown error kind 'boom'"), std::string::npos) << why(bad_error);
+  std::string zero_threads = good;
+  zero_threads.replace(zero_threads.find("\"threads\":2"), 11, "\"threads\":0");
+  EXPECT_EQ(why(zero_threads), "field 'threads' must be an integer from 1 to 256");
+}
+
+// Logs written before records had a thread count were measured on tune's default, one thread.
+TEST(TuneRecords, ALineWithoutThreadsWasMeasuredOnOneThread) {
+  std::string line = record_to_json_line(sample_record());
+  const std::size_t at = line.find("\"threads\":2,");
+  ASSERT_NE(at, std::string::npos) << line;
+  line.erase(at, 12);
+  EXPECT_EQ(record_from_json_line(line).threads, 1);
 }
 
 TEST(TuneRecords, LoadSkipsMalformedLinesWithFileAndLineNumber) {

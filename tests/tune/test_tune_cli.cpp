@@ -1,5 +1,6 @@
 // `bitforge tune` as users run it: resuming a log after the tuner was SIGKILLed mid-run,
-// extending a finished run (--trials 32 then 48 measures 16 more), refusals, and
+// extending a finished run (--trials 32 then 48 measures 16 more; trials on another thread
+// count are not counted), refusals, and
 // `conv2d --config best --log`.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -101,6 +102,32 @@ TEST(TuneCli, MoreTrialsOnTheSameLogMeasuresOnlyTheDifference) {
   ASSERT_EQ(third.exit_code, 0) << third.err;
   EXPECT_NE(third.out.find("trials 48 (new 0,"), std::string::npos) << third.out;
   EXPECT_EQ(count_lines(log), 48u);
+}
+
+// A config's speed depends on the threads it runs on: trials measured on another thread
+// count do not count towards this run's, but the best of them (adapted to these threads)
+// is among the first measured, as a run on them would use it without a record of its own.
+TEST(TuneCli, TrialsOnAnotherThreadCountAreNotThisRunsTrials) {
+  cli_test::TempDir dir;
+  const std::string log = dir.file("t.jsonl");
+  const auto one = run_bitforge(tune_args(log, 8));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  std::vector<std::string> two_threads = tune_args(log, 8);
+  two_threads.insert(two_threads.end(), {"--threads", "2"});
+  const auto two = run_bitforge(two_threads);
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_NE(two.out.find("trials 8 (new 8,"), std::string::npos) << two.out;
+  const LoadedRecords loaded = load_records({log});
+  ASSERT_EQ(loaded.records.size(), 16u);
+  for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(loaded.records[i].threads, i < 8 ? 1 : 2) << i;
+  const TuningTask t = tune_test::tiny_task();
+  const auto one_thread_best = best_record(loaded.records, kTinyKey, t.target, t.space, 1);
+  ASSERT_TRUE(one_thread_best.has_value());
+  ASSERT_EQ(one_thread_best->threads, 1);
+  const Config start = adapt_to_threads(one_thread_best->config, t.space, 1, 2);
+  EXPECT_TRUE(std::any_of(loaded.records.begin() + 8, loaded.records.begin() + 10,
+                          [&](const TrialRecord& r) { return r.config == start; }))
+      << "the one-thread best, adapted, is among the first two-thread trials: " << start.str();
 }
 
 TEST(TuneCli, EarlyStopEndsAWorkloadAfterNTrialsWithoutImprovement) {
