@@ -40,9 +40,10 @@ struct Dispatched {
   std::optional<TrialRecord> record;  // the record it came from; nullopt = default config
 };
 // The best recorded config of `wl` on `target` for `threads` (best_record) from `logs`
-// plus, if `use_tophub`, the shipped files. Without a record: the space's default config, with a warning on stderr
-// the first time this process falls back for that key and target. Malformed log lines are
-// reported on stderr ("FILE:LINE: why") and skipped; an unreadable log is an Error.
+// plus, if `use_tophub`, the shipped files. Without a record: the space's default config,
+// with a warning on stderr the first time this process falls back for that key and target.
+// Malformed log lines are reported on stderr ("FILE:LINE: why") and skipped; an unreadable
+// log is an Error.
 Dispatched best_config(const Workload& wl, const CodegenTarget& target, const std::vector<std::string>& logs,
                        bool use_tophub = true, int threads = 1);
 

@@ -1,11 +1,11 @@
 // bitforge tune: trial records — one JSON object per line, appended as each trial ends.
 //
 // A line: {"key": workload key, "target": resolved target name, "halide": Halide target
-// string, "threads": threads the kernel ran on, "config": {knob: value, ...}, "costs": [seconds of each measured repeat] (empty
-// if the trial failed), "min_s", "median_s", "spread" (max/min - 1), "error": "" | "compile"
-// | "crash" | "timeout" | "wrong_result" | "invalid", "detail": text, "time": ISO-8601 UTC,
-// "version": bitforge version}. A line without "threads" (logs older than the field) was
-// measured on one thread, tune's default.
+// string, "threads": threads the kernel ran on, "config": {knob: value, ...}, "costs":
+// [seconds of each measured repeat] (empty if the trial failed), "min_s", "median_s",
+// "spread" (max/min - 1), "error": "" | "compile" | "crash" | "timeout" | "wrong_result" |
+// "invalid", "detail": text, "time": ISO-8601 UTC, "version": bitforge version}. A line
+// without "threads" (logs older than the field) was measured on one thread, tune's default.
 #pragma once
 
 #include <optional>

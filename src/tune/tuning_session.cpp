@@ -124,31 +124,27 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
           bar.update(done, tracker.best ? 2.0 * static_cast<double>(summary.macs) / tracker.best->min_s / 1e9 : 0.0);
         });
       };
-      // The space's default config is the first trial of every workload, so a tuned
-      // result is never slower than what an untuned run would use (as measured).
-      const Config& fallback = task.space.default_config();
-      if (std::none_of(history.begin(), history.end(), [&](const TrialRecord& r) { return r.config == fallback; })) {
-        for (const TrialRecord& r : measure({fallback})) {
+      // A config the history does not have yet is measured before the tuner starts.
+      auto measure_first = [&](const Config& c) {
+        if (std::any_of(history.begin(), history.end(), [&](const TrialRecord& r) { return r.config == c; })) return;
+        for (const TrialRecord& r : measure({c})) {
           all.push_back(r);
           history.push_back(r);
         }
-      }
+      };
+      // The space's default config is the first trial of every workload, so a tuned
+      // result is never slower than what an untuned run would use (as measured).
+      measure_first(task.space.default_config());
       // Then the best config of this workload recorded on another thread count (the
       // nearest), adapted to these threads: what a run on them would use without a record
       // of its own, so the tuned one is never slower than that either (as measured).
+      // best_record keeps the key and target; the history holds this thread count's trials.
       const int threads = options.measure.threads;
       std::vector<TrialRecord> other_threads;
       for (const TrialRecord& r : all)
-        if (r.key == key && r.threads != threads && r.halide == target.halide && r.target == target.name)
-          other_threads.push_back(r);
-      if (auto nearest = best_record(other_threads, key, target, task.space, threads)) {
-        const Config start = adapt_to_threads(nearest->config, task.space, nearest->threads, threads);
-        if (std::none_of(history.begin(), history.end(), [&](const TrialRecord& r) { return r.config == start; }))
-          for (const TrialRecord& r : measure({start})) {
-            all.push_back(r);
-            history.push_back(r);
-          }
-      }
+        if (r.threads != threads) other_threads.push_back(r);
+      if (auto nearest = best_record(other_threads, key, target, task.space, threads))
+        measure_first(adapt_to_threads(nearest->config, task.space, nearest->threads, threads));
       auto tuner = make_tuner(options.tuner, task, seed, history, transfer);
       while (done < options.trials) {
         // "Without improvement" counts from the last new best, or from the start while no
