@@ -137,14 +137,19 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
       measure_first(task.space.default_config());
       // Then the best config of this workload recorded on another thread count (the
       // nearest), adapted to these threads: what a run on them would use without a record
-      // of its own, so the tuned one is never slower than that either (as measured).
+      // of its own, so the tuned one is never slower than that either (as measured). And
+      // that config as recorded: a serial one runs the same on any thread count, and on a
+      // layer of a few microseconds the fork and join of a parallel loop can cost more
+      // than the second core saves (resnet18's strided 1x1 layers, on two threads).
       // best_record keeps the key and target; the history holds this thread count's trials.
       const int threads = options.measure.threads;
       std::vector<TrialRecord> other_threads;
       for (const TrialRecord& r : all)
         if (r.threads != threads) other_threads.push_back(r);
-      if (auto nearest = best_record(other_threads, key, target, task.space, threads))
+      if (auto nearest = best_record(other_threads, key, target, task.space, threads)) {
         measure_first(adapt_to_threads(nearest->config, task.space, nearest->threads, threads));
+        measure_first(nearest->config);
+      }
       auto tuner = make_tuner(options.tuner, task, seed, history, transfer);
       while (done < options.trials) {
         // "Without improvement" counts from the last new best, or from the start while no

@@ -105,29 +105,44 @@ TEST(TuneCli, MoreTrialsOnTheSameLogMeasuresOnlyTheDifference) {
 }
 
 // A config's speed depends on the threads it runs on: trials measured on another thread
-// count do not count towards this run's, but the best of them (adapted to these threads)
-// is among the first measured, as a run on them would use it without a record of its own.
+// count do not count towards this run's, but the best of them is among the first measured:
+// adapted to these threads, as a run on them would use it without a record of its own, and
+// as recorded (a serial kernel may beat the parallel one on a small layer).
 TEST(TuneCli, TrialsOnAnotherThreadCountAreNotThisRunsTrials) {
   cli_test::TempDir dir;
   const std::string log = dir.file("t.jsonl");
   const auto one = run_bitforge(tune_args(log, 8));
   ASSERT_EQ(one.exit_code, 0) << one.err;
+  // A serial one-thread best that no trial above measured, so that its adapted and its
+  // recorded form differ and neither is a coincidence of the tuner's own proposals.
+  const TuningTask t = tune_test::tiny_task();
+  Config serial = t.space.default_config();
+  serial.set("parallel", "none");
+  serial.set("unroll_window", serial.get("unroll_window") == "0" ? "1" : "0");
+  ASSERT_EQ(t.space.check(serial), "");
+  const Config adapted = adapt_to_threads(serial, t.space, 1, 2);
+  ASSERT_NE(adapted, serial);
+  {
+    TrialRecord best = load_records({log}).records.front();
+    best.config = serial;
+    best.costs = {1e-9};
+    best.min_s = best.median_s = 1e-9;
+    RecordLog(log).append(best);
+  }
   std::vector<std::string> two_threads = tune_args(log, 8);
   two_threads.insert(two_threads.end(), {"--threads", "2"});
   const auto two = run_bitforge(two_threads);
   ASSERT_EQ(two.exit_code, 0) << two.err;
   EXPECT_NE(two.out.find("trials 8 (new 8,"), std::string::npos) << two.out;
   const LoadedRecords loaded = load_records({log});
-  ASSERT_EQ(loaded.records.size(), 16u);
-  for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(loaded.records[i].threads, i < 8 ? 1 : 2) << i;
-  const TuningTask t = tune_test::tiny_task();
-  const auto one_thread_best = best_record(loaded.records, kTinyKey, t.target, t.space, 1);
-  ASSERT_TRUE(one_thread_best.has_value());
-  ASSERT_EQ(one_thread_best->threads, 1);
-  const Config start = adapt_to_threads(one_thread_best->config, t.space, 1, 2);
-  EXPECT_TRUE(std::any_of(loaded.records.begin() + 8, loaded.records.begin() + 10,
-                          [&](const TrialRecord& r) { return r.config == start; }))
-      << "the one-thread best, adapted, is among the first two-thread trials: " << start.str();
+  ASSERT_EQ(loaded.records.size(), 17u);
+  for (std::size_t i = 0; i < 17; ++i) EXPECT_EQ(loaded.records[i].threads, i < 9 ? 1 : 2) << i;
+  // The first two-thread trials: the default config, then the one-thread best adapted and
+  // as recorded.
+  for (const Config& start : {adapted, serial})
+    EXPECT_TRUE(std::any_of(loaded.records.begin() + 9, loaded.records.begin() + 12,
+                            [&](const TrialRecord& r) { return r.config == start; }))
+        << "the one-thread best is among the first two-thread trials: " << start.str();
 }
 
 TEST(TuneCli, EarlyStopEndsAWorkloadAfterNTrialsWithoutImprovement) {
