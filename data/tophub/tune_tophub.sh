@@ -5,9 +5,10 @@
 #   usage: tune_tophub.sh TRIALS LOGDIR [BITFORGE]
 # With STREAMS=2 the groups run as two streams at once, each pinned to its own core
 # (taskset), which halves the wall time on a 2-core machine; their kernels are timed on
-# one thread either way. Then the w1a1 AVX-512 log is tuned again on two threads (records
-# for `bench --threads 2`), alone, as its kernels take both cores; its first trials are the
-# one-thread bests run in parallel (tune tries them first).
+# one thread either way. Then the three AVX-512 resnet18 logs are tuned again on two
+# threads (records for `bench --threads 2`), one at a time, as their kernels take both
+# cores; their first trials are each workload's one-thread best, as recorded and with a
+# parallel loop (tune tries both first).
 set -e
 TRIALS=${1:?trials per workload}
 LOGDIR=${2:?directory for the logs}
@@ -44,3 +45,5 @@ else
   stream_b ""
 fi
 run "" avx512_resnet18_w1a1 avx512 --suite resnet18 --act u1 --wgt b1 --threads 2
+run "" avx512_resnet18_w1a2 avx512 --suite resnet18 --act u2 --wgt b1 --threads 2
+run "" avx512_resnet18_w2a2 avx512 --suite resnet18 --act u2 --wgt b2 --threads 2
