@@ -135,9 +135,17 @@ void print_bound(const roofline::Bound& b) {
              bytes_str(b.bytes), bytes_str(b.input_bytes), bytes_str(b.weight_bytes),
              bytes_str(b.output_bytes), b.intensity);
   for (const roofline::LevelBound& l : b.memory)
-    fmt::print("  {:<9} {} at {:.1f} GB/s -> {}\n", l.level, bytes_str(l.bytes), l.gbps,
-               time_str(l.seconds));
+    fmt::print("  {:<9} read {} at {:.1f} GB/s -> {}, write {} at {:.1f} GB/s -> {}\n", l.level,
+               bytes_str(l.read_bytes), l.read_gbps, time_str(l.read_seconds), bytes_str(l.write_bytes),
+               l.write_gbps, time_str(l.write_seconds));
   fmt::print("  bound     {}-bound, best {}\n", b.binding, time_str(b.best_seconds));
+}
+
+// A level's binding direction in words: "L2 writes 0.80 MB at 58.7 GB/s".
+std::string traffic(const roofline::LevelBound& l) {
+  const bool writes = l.write_seconds > l.read_seconds;
+  return fmt::format("{} {} {} at {:.1f} GB/s", l.level, writes ? "writes" : "reads",
+                     bytes_str(writes ? l.write_bytes : l.read_bytes), writes ? l.write_gbps : l.read_gbps);
 }
 
 // One sentence with the numbers: what binds, what the runner-up needs, how close the
@@ -154,12 +162,10 @@ std::string verdict(const Row& r) {
   if (b.binding == "compute") {
     s = fmt::format("{}: compute-bound: {}", r.name, compute);
     if (heaviest)
-      s += fmt::format("; {} traffic {} needs {}", heaviest->level, bytes_str(heaviest->bytes),
-                       time_str(heaviest->seconds));
+      s += fmt::format("; {} takes {}", traffic(*heaviest), time_str(heaviest->seconds));
   } else {
-    s = fmt::format("{}: {}-bound: {} at {:.1f} GB/s takes {}, while {}", r.name, heaviest->level,
-                    bytes_str(heaviest->bytes), heaviest->gbps, time_str(heaviest->seconds),
-                    compute);
+    s = fmt::format("{}: {}-bound: {} takes {}, while {}", r.name, heaviest->level, traffic(*heaviest),
+                    time_str(heaviest->seconds), compute);
   }
   if (r.timing) {
     const double efficiency = b.best_seconds / r.timing->min_seconds;

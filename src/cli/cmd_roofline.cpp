@@ -50,14 +50,15 @@ void print_model(const roofline::MachineModel& m, double seconds) {
                p.gops_all_cores);
   fmt::print("(GOP/s; one multiply-accumulate = 2 ops, one 64-bit AND+popcount lane = 128)\n\n");
 
-  fmt::print("{:<6} {:<20} {:>14} {:>10} {:>10}\n", "memory", "capacity", "probe buffer",
-             "one core", "all cores");
+  fmt::print("{:<6} {:<20} {:>14} {:>10} {:>10} {:>10} {:>10}\n", "memory", "capacity", "probe buffer",
+             "read 1", "read all", "write 1", "write all");
   for (const roofline::MemoryLevel& l : m.memory)
-    fmt::print("{:<6} {:<20} {:>14} {:>10.1f} {:>10.1f}\n", l.name, capacity_name(l),
-               buffer_name(l.buffer_bytes), l.read_gbps_one_core, l.read_gbps_all_cores);
+    fmt::print("{:<6} {:<20} {:>14} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f}\n", l.name, capacity_name(l),
+               buffer_name(l.buffer_bytes), l.read_gbps_one_core, l.read_gbps_all_cores, l.write_gbps_one_core,
+               l.write_gbps_all_cores);
   fmt::print(
-      "(read GB/s, 1 GB = 1e9 bytes; all cores: each thread its own buffer, DRAM: one buffer "
-      "split)\n");
+      "(GB/s on one core and on all cores, 1 GB = 1e9 bytes; all cores: each thread its own "
+      "buffer, DRAM: one buffer split; writes are plain stores)\n");
   for (const roofline::MemoryLevel& l : m.memory)
     if (!l.note.empty()) fmt::print("note: {}: {}\n", l.name, l.note);
 }

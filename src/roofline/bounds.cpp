@@ -30,9 +30,9 @@ double compute_rate(const ComputePeak& p, const MachineModel& m, int threads) {
   return std::min(p.gops_one_core * std::min(threads, m.cores), p.gops_all_cores);
 }
 
-double read_rate(const MemoryLevel& l, const MachineModel& m, int threads) {
-  if (threads <= 1) return l.read_gbps_one_core;
-  return std::min(l.read_gbps_one_core * std::min(threads, m.cores), l.read_gbps_all_cores);
+double bandwidth(double one_core, double all_cores, const MachineModel& m, int threads) {
+  if (threads <= 1) return one_core;
+  return std::min(one_core * std::min(threads, m.cores), all_cores);
 }
 
 // What `threads` threads can keep in a level: a private cache per core used, a shared one
@@ -130,9 +130,18 @@ Bound bound(const Workload& wl, ImplKind kind, const MachineModel& machine, int 
   // Every level from the registers' side down to the one the working set fits in must
   // move the compulsory bytes at least once.
   for (const MemoryLevel& level : machine.memory) {
-    LevelBound lb{level.name, b.bytes, read_rate(level, machine, threads), 0};
-    if (lb.gbps <= 0) fail("the machine model's {} bandwidth is 0 GB/s", level.name);
-    lb.seconds = lb.bytes / (lb.gbps * 1e9);
+    LevelBound lb;
+    lb.level = level.name;
+    lb.read_bytes = bytes.input + bytes.weights;
+    lb.write_bytes = bytes.output;
+    lb.read_gbps = bandwidth(level.read_gbps_one_core, level.read_gbps_all_cores, machine, threads);
+    lb.write_gbps = bandwidth(level.write_gbps_one_core, level.write_gbps_all_cores, machine, threads);
+    if (lb.read_gbps <= 0 || lb.write_gbps <= 0)
+      fail("the machine model's {} bandwidth is 0 GB/s (read {}, write {})", level.name, lb.read_gbps,
+           lb.write_gbps);
+    lb.read_seconds = lb.read_bytes / (lb.read_gbps * 1e9);
+    lb.write_seconds = lb.write_bytes / (lb.write_gbps * 1e9);
+    lb.seconds = std::max(lb.read_seconds, lb.write_seconds);
     if (lb.seconds > b.best_seconds) b.best_seconds = lb.seconds, b.binding = level.name;
     b.memory.push_back(lb);
     const double cap = capacity(level, machine, threads);

@@ -26,10 +26,12 @@ enum class ImplKind {
 };
 
 struct LevelBound {
-  std::string level;   // "L1", "L2", "L3", "DRAM"
-  double bytes = 0;    // minimum bytes this level must move for the workload
-  double gbps = 0;     // its measured read bandwidth at the thread count
-  double seconds = 0;  // bytes / bandwidth
+  std::string level;                     // "L1", "L2", "L3", "DRAM"
+  double read_bytes = 0;                 // minimum bytes read from this level: the operands
+  double write_bytes = 0;                // and written to it: the output
+  double read_gbps = 0, write_gbps = 0;  // its measured bandwidths at the thread count
+  double read_seconds = 0, write_seconds = 0;
+  double seconds = 0;  // the larger of the two: reads and writes may overlap
 };
 
 struct Bound {
@@ -50,8 +52,10 @@ struct Bound {
 // Rates at `threads` threads: one core's rate x min(threads, model cores), but never more
 // than the all-cores rate (shared L3 and DRAM, power limits); threads = 1 is the one-core
 // rate. An optimistic rule, as a bound should be.
-// Output bytes count against the read bandwidth (the probes measure reads; a cache line
-// written is also read for ownership, so writing is not cheaper).
+// Operand bytes count against each level's read bandwidth, output bytes against its write
+// bandwidth (measured with plain stores, whose misses read the line for ownership: on this
+// project's machines writing to L2 is 2-3x slower than reading it, which binds the 1x1
+// layers' int32 outputs).
 // Throws Error if the machine model lacks the peak the kind needs (e.g. no popcount probe)
 // or a bit-serial bound is asked for non-low-bit operand types.
 Bound bound(const Workload& wl, ImplKind kind, const MachineModel& machine, int threads = 1);

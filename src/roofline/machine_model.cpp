@@ -16,9 +16,9 @@ namespace bitforge::roofline {
 namespace {
 using Json = nlohmann::ordered_json;
 
-// Bumped when a field changes meaning; an older file is then refused (and re-probed by
+// Bumped when a field changes meaning or is added; an older file is then refused (and re-probed by
 // machine_model_for_host) rather than misread.
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;  // 2: write bandwidths
 constexpr const char* kFormatName = "bitforge-machine-model";
 
 // Field access that names the file and the field in every refusal.
@@ -112,6 +112,8 @@ std::string to_json(const MachineModel& m) {
                            {"buffer_bytes", l.buffer_bytes},
                            {"read_gbps_one_core", l.read_gbps_one_core},
                            {"read_gbps_all_cores", l.read_gbps_all_cores},
+                           {"write_gbps_one_core", l.write_gbps_one_core},
+                           {"write_gbps_all_cores", l.write_gbps_all_cores},
                            {"note", l.note}});
   // nlohmann writes doubles with the fewest digits that read back exactly: the round
   // trip is exact.
@@ -168,6 +170,8 @@ MachineModel machine_model_from_json(const std::string& text, const std::string&
     level.buffer_bytes = r.integer(l, "buffer_bytes", where);
     level.read_gbps_one_core = r.number(l, "read_gbps_one_core", where);
     level.read_gbps_all_cores = r.number(l, "read_gbps_all_cores", where);
+    level.write_gbps_one_core = r.number(l, "write_gbps_one_core", where);
+    level.write_gbps_all_cores = r.number(l, "write_gbps_all_cores", where);
     level.note = r.string(l, "note", where);
     m.memory.push_back(std::move(level));
   }

@@ -2,7 +2,7 @@
 //
 // What it is for: the peak rate of each instruction mix a convolution implementation can
 // be bound by (float32 FMA, int8 dot products, int16 multiply-add, AND + popcount +
-// accumulate with each popcount the CPU has) and the read bandwidth of each memory level,
+// accumulate with each popcount the CPU has) and the read and write bandwidth of each memory level,
 // measured on one core and on all cores by the probes (probes.hpp), stored as JSON so the
 // rest of bitforge (analyze, bench) reads them instead of re-measuring.
 // What it is not: a model of any one kernel; per-workload bounds are in bounds.hpp.
@@ -49,6 +49,8 @@ struct MemoryLevel {
       0;  // what the probe read (per thread; DRAM: one buffer split among them)
   double read_gbps_one_core = 0;  // GB/s = 1e9 bytes/s
   double read_gbps_all_cores = 0;
+  double write_gbps_one_core = 0;  // plain stores (a line that misses is read for ownership)
+  double write_gbps_all_cores = 0;
   std::string note;  // e.g. that the DRAM buffer was not beyond L3 ("" if nothing to say)
   bool operator==(const MemoryLevel&) const = default;
 };

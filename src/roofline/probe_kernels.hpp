@@ -56,6 +56,16 @@ struct ReadProbe {
   ReadKernel kernel;
 };
 ReadProbe read_probe(const CpuFeatures& features);
+// Writes `bytes` (a multiple of kReadChunk) of `buffer` `passes` times with the widest
+// aligned stores the ISA level allows, as the read probe's four streams; returns a byte of
+// the buffer.
+using WriteKernel = std::uint64_t (*)(std::uint8_t* buffer, std::int64_t bytes, std::int64_t passes);
+struct WriteProbe {
+  const char* instruction;
+  const char* symbol;
+  WriteKernel kernel;
+};
+WriteProbe write_probe(const CpuFeatures& features);
 
 // A chain of dependent register adds: `iters` x kClockAddsPerIter adds, one per cycle.
 inline constexpr int kClockAddsPerIter = 100;

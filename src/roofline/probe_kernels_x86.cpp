@@ -442,6 +442,66 @@ uint64_t bitforge_probe_read_xmm(const uint8_t* buffer, int64_t bytes, int64_t p
   return lane_sum(acc[0]);
 }
 
+// ---- write bandwidth -----------------------------------------------------------------
+// The read probe's four streams, stored to instead: two aligned stores per stream per step
+// of a value that changes every pass (the empty asm between passes keeps each pass's
+// stores: without it the compiler could drop all but the last). Plain stores, as a
+// kernel's output is written: a line that misses is read for ownership first.
+
+BITFORGE_PROBE("avx512f")
+uint64_t bitforge_probe_write_zmm(uint8_t* buffer, int64_t bytes, int64_t passes) {
+  const int64_t quarter = bytes / 4;
+  for (int64_t p = 0; p < passes; ++p) {
+    const __m512i v = _mm512_set1_epi64(0x0102030405060708LL + p);
+    for (int64_t off = 0; off < quarter; off += 128) {
+#pragma GCC unroll 4
+      for (int s = 0; s < 4; ++s) {
+        uint8_t* at = buffer + s * quarter + off;
+        _mm512_store_si512(at, v);
+        _mm512_store_si512(at + 64, v);
+      }
+    }
+    __asm__ volatile("" ::: "memory");
+  }
+  return buffer[bytes - 1];
+}
+
+BITFORGE_PROBE("avx2")
+uint64_t bitforge_probe_write_ymm(uint8_t* buffer, int64_t bytes, int64_t passes) {
+  const int64_t quarter = bytes / 4;
+  for (int64_t p = 0; p < passes; ++p) {
+    const __m256i v = _mm256_set1_epi64x(0x0102030405060708LL + p);
+    for (int64_t off = 0; off < quarter; off += 64) {
+#pragma GCC unroll 4
+      for (int s = 0; s < 4; ++s) {
+        uint8_t* at = buffer + s * quarter + off;
+        _mm256_store_si256(reinterpret_cast<__m256i*>(at), v);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(at + 32), v);
+      }
+    }
+    __asm__ volatile("" ::: "memory");
+  }
+  return buffer[bytes - 1];
+}
+
+BITFORGE_PROBE("sse2")
+uint64_t bitforge_probe_write_xmm(uint8_t* buffer, int64_t bytes, int64_t passes) {
+  const int64_t quarter = bytes / 4;
+  for (int64_t p = 0; p < passes; ++p) {
+    const __m128i v = _mm_set1_epi64x(0x0102030405060708LL + p);
+    for (int64_t off = 0; off < quarter; off += 32) {
+#pragma GCC unroll 4
+      for (int s = 0; s < 4; ++s) {
+        uint8_t* at = buffer + s * quarter + off;
+        _mm_store_si128(reinterpret_cast<__m128i*>(at), v);
+        _mm_store_si128(reinterpret_cast<__m128i*>(at + 16), v);
+      }
+    }
+    __asm__ volatile("" ::: "memory");
+  }
+  return buffer[bytes - 1];
+}
+
 // ---- the table -----------------------------------------------------------------------
 
 namespace bitforge::roofline::detail {
@@ -548,6 +608,13 @@ ReadProbe read_probe(const CpuFeatures& f) {
   return {"movdqa+paddq xmm", "bitforge_probe_read_xmm", bitforge_probe_read_xmm};
 }
 
+WriteProbe write_probe(const CpuFeatures& f) {
+  if (f.isa_level() == "avx512")
+    return {"vmovdqa64 zmm stores", "bitforge_probe_write_zmm", bitforge_probe_write_zmm};
+  if (f.avx2) return {"vmovdqa ymm stores", "bitforge_probe_write_ymm", bitforge_probe_write_ymm};
+  return {"movdqa xmm stores", "bitforge_probe_write_xmm", bitforge_probe_write_xmm};
+}
+
 std::uint64_t clock_kernel(std::int64_t iters) {
   std::uint64_t x = 0, y = 1;
   __asm__ volatile("" : "+r"(y));  // not a constant the assembler could know
@@ -586,6 +653,9 @@ std::vector<ComputeProbe> all_compute_probes() {
   return {};
 }
 ReadProbe read_probe(const CpuFeatures&) {
+  return {"", "", nullptr};
+}
+WriteProbe write_probe(const CpuFeatures&) {
   return {"", "", nullptr};
 }
 std::uint64_t clock_kernel(std::int64_t) {

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <functional>
 #include <memory>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -129,14 +131,14 @@ std::vector<MemoryLevel> plan_levels(const std::vector<CacheLevel>& caches, int 
   const CacheLevel* l1 = cache(1);
   const CacheLevel* l2 = cache(2);
   const CacheLevel* l3 = cache(3);
-  MemoryLevel m1{"L1", l1 ? l1->bytes : 32 * KiB, l1 ? l1->shared_by : 1, 0, 0, 0, ""};
+  MemoryLevel m1{"L1", l1 ? l1->bytes : 32 * KiB, l1 ? l1->shared_by : 1, 0, 0, 0, 0, 0, ""};
   if (!l1) m1.note = "size not in sysfs: 32 KiB assumed";
   m1.buffer_bytes = m1.bytes_per_core / 2;  // half: the stack and the operands need the rest
   plan.push_back(m1);
   std::int64_t last = m1.bytes_per_core;
   if (l2) {
     MemoryLevel m2{
-        "L2", l2->bytes, l2->shared_by, std::max(l2->bytes / 2, 4 * m1.bytes_per_core), 0, 0, ""};
+        "L2", l2->bytes, l2->shared_by, std::max(l2->bytes / 2, 4 * m1.bytes_per_core), 0, 0, 0, 0, ""};
     plan.push_back(m2);
     last = l2->bytes;
   }
@@ -144,7 +146,7 @@ std::vector<MemoryLevel> plan_levels(const std::vector<CacheLevel>& caches, int 
     // Several times L2 (so L2 hits are rare), but each all-cores thread reads its own
     // buffer, and together they must fit with room to spare.
     const std::int64_t share = l3->bytes / (2 * std::max(1, std::min(l3->shared_by, threads)));
-    MemoryLevel m3{"L3", l3->bytes, l3->shared_by, std::min(16 * last, share), 0, 0, ""};
+    MemoryLevel m3{"L3", l3->bytes, l3->shared_by, std::min(16 * last, share), 0, 0, 0, 0, ""};
     if (m3.buffer_bytes < 2 * last) {
       m3.buffer_bytes = 2 * last;
       m3.note = fmt::format("L3 per-core share below 2x L2: buffer {} partly from L2 or DRAM",
@@ -155,7 +157,7 @@ std::vector<MemoryLevel> plan_levels(const std::vector<CacheLevel>& caches, int 
   }
   // DRAM: twice the last level, so a cyclic read misses it every time; memory and the
   // quick mode cap it.
-  MemoryLevel dram{"DRAM", 0, 0, std::max(2 * last, 256 * MiB), 0, 0, ""};
+  MemoryLevel dram{"DRAM", 0, 0, std::max(2 * last, 256 * MiB), 0, 0, 0, 0, ""};
   dram.buffer_bytes = std::min(dram.buffer_bytes, o.quick ? 1 * GiB : 8 * GiB);
   if (const std::int64_t avail = available_memory_bytes(); avail > 0)
     dram.buffer_bytes = std::min(dram.buffer_bytes, avail / 4);
@@ -176,42 +178,45 @@ std::vector<MemoryLevel> plan_levels(const std::vector<CacheLevel>& caches, int 
 
 // A thread's part of the DRAM buffer and where its next read starts.
 struct DramStream {
-  const std::uint8_t* begin = nullptr;
+  std::uint8_t* begin = nullptr;
   std::int64_t size = 0;
   std::int64_t cursor = 0;
 };
 
-// Reads `bytes` of the stream from its cursor on, wrapping around. The buffer is twice the
-// last cache, so what a run reads was last touched a whole cache-size of reads ago: it
-// comes from DRAM, and a run can be as short as the cache probes' runs.
-void read_wrapping(const ReadProbe& probe, DramStream& s, std::int64_t bytes) {
+// One pass of a bandwidth probe over `bytes` of a buffer, `passes` times: a read or a
+// write kernel.
+using Traverse = std::function<void(std::uint8_t* buffer, std::int64_t bytes, std::int64_t passes)>;
+
+// Traverses `bytes` of the stream from its cursor on, wrapping around. The buffer is twice
+// the last cache, so what a run touches was last touched a whole cache-size of traffic ago:
+// it comes from DRAM, and a run can be as short as the cache probes' runs.
+void traverse_wrapping(const Traverse& traverse, DramStream& s, std::int64_t bytes) {
   while (bytes > 0) {
     const std::int64_t len = std::min(bytes, s.size - s.cursor);
-    g_sink += probe.kernel(s.begin + s.cursor, len, 1);
+    traverse(s.begin + s.cursor, len, 1);
     s.cursor = (s.cursor + len) % s.size;
     bytes -= len;
   }
 }
 
-void measure_level(MemoryLevel& level, const ReadProbe& probe, const std::vector<int>& cpus,
-                   const Settings& s) {
+// The level's bandwidth for `traverse`, bytes per second on one core and on all of `cpus`.
+std::pair<double, double> measure_level(const MemoryLevel& level, const Traverse& traverse,
+                                        const std::vector<int>& cpus, const Settings& s) {
   const auto n = static_cast<std::int64_t>(cpus.size());
   std::int64_t count = 0;  // calibrated on the one-core run, reused by the all-cores run
   double rates[2] = {0, 0};
   if (level.name != "DRAM") {
-    // A cache: each thread reads its own buffer, allocated and touched by that thread,
+    // A cache: each thread traverses its own buffer, allocated and touched by that thread,
     // `count` times over.
     std::vector<std::unique_ptr<Buffer>> own(cpus.size());
     auto setup = [&](int t) {
       auto& buf = own[static_cast<std::size_t>(t)];
       buf = std::make_unique<Buffer>(level.buffer_bytes);
       if (count == 0)
-        count =
-            calibrate([&](std::int64_t p) { g_sink += probe.kernel(buf->data(), buf->size(), p); },
-                      s.seconds, 1);
+        count = calibrate([&](std::int64_t p) { traverse(buf->data(), buf->size(), p); }, s.seconds, 1);
     };
     auto run = [&](int t) {
-      g_sink += probe.kernel(own[static_cast<std::size_t>(t)]->data(), level.buffer_bytes, count);
+      traverse(own[static_cast<std::size_t>(t)]->data(), level.buffer_bytes, count);
       return static_cast<double>(level.buffer_bytes) * static_cast<double>(count);
     };
     rates[0] = best_rate({cpus[0]}, s.repeats, setup, run);
@@ -219,27 +224,25 @@ void measure_level(MemoryLevel& level, const ReadProbe& probe, const std::vector
   } else {
     // DRAM: one buffer, split among the all-cores threads; `count` MiB per run.
     constexpr std::int64_t kUnit = MiB;
-    const Buffer buffer(level.buffer_bytes, /*huge_pages=*/false);
+    Buffer buffer(level.buffer_bytes, /*huge_pages=*/false);
     std::vector<DramStream> streams(cpus.size());
     auto setup_for = [&](std::int64_t parts) {
       return [&, parts](int t) {
         const std::int64_t size = level.buffer_bytes / parts / kUnit * kUnit;
         streams[static_cast<std::size_t>(t)] = {buffer.data() + t * size, size, 0};
         if (count == 0)
-          count = calibrate(
-              [&](std::int64_t units) { read_wrapping(probe, streams[0], units * kUnit); },
-              s.seconds, 1);
+          count = calibrate([&](std::int64_t units) { traverse_wrapping(traverse, streams[0], units * kUnit); },
+                            s.seconds, 1);
       };
     };
     auto run = [&](int t) {
-      read_wrapping(probe, streams[static_cast<std::size_t>(t)], count * kUnit);
+      traverse_wrapping(traverse, streams[static_cast<std::size_t>(t)], count * kUnit);
       return static_cast<double>(count * kUnit);
     };
     rates[0] = best_rate({cpus[0]}, s.repeats, setup_for(1), run);
     if (n > 1) rates[1] = best_rate(cpus, s.repeats, setup_for(n), run);
   }
-  level.read_gbps_one_core = rates[0] / 1e9;
-  level.read_gbps_all_cores = n > 1 ? rates[1] / 1e9 : level.read_gbps_one_core;
+  return {rates[0], n > 1 ? rates[1] : rates[0]};
 }
 }  // namespace
 
@@ -302,12 +305,24 @@ MachineModel probe_machine(const ProbeOptions& options) {
   }
 
   const ReadProbe read = read_probe(features);
-  if (read.kernel != nullptr) {
+  const WriteProbe write = write_probe(features);
+  if (read.kernel != nullptr && write.kernel != nullptr) {
+    const Traverse reads = [&](std::uint8_t* b, std::int64_t bytes, std::int64_t passes) {
+      g_sink += read.kernel(b, bytes, passes);
+    };
+    const Traverse writes = [&](std::uint8_t* b, std::int64_t bytes, std::int64_t passes) {
+      g_sink += write.kernel(b, bytes, passes);
+    };
     for (MemoryLevel level : plan_levels(data_caches(), threads, options)) {
-      measure_level(level, read, cpus, s);
+      std::tie(level.read_gbps_one_core, level.read_gbps_all_cores) = measure_level(level, reads, cpus, s);
+      std::tie(level.write_gbps_one_core, level.write_gbps_all_cores) = measure_level(level, writes, cpus, s);
+      for (double* r : {&level.read_gbps_one_core, &level.read_gbps_all_cores, &level.write_gbps_one_core,
+                        &level.write_gbps_all_cores})
+        *r /= 1e9;
       m.memory.push_back(level);
-      progress(fmt::format("{:<24} {:>9.1f} GB/s one core {:>9.1f} all cores", level.name,
-                           level.read_gbps_one_core, level.read_gbps_all_cores));
+      progress(fmt::format("{:<24} {:>9.1f} GB/s read, {:>9.1f} write one core; {:>9.1f} read, {:>9.1f} write all cores",
+                           level.name, level.read_gbps_one_core, level.write_gbps_one_core,
+                           level.read_gbps_all_cores, level.write_gbps_all_cores));
     }
   }
   return m;

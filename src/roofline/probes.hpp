@@ -3,8 +3,8 @@
 // Each compute probe runs one instruction mix in a loop with enough independent
 // accumulators to hide latency and consumes every result, so the compiler can neither
 // fold nor drop it (tests check the instructions in the disassembly). Bandwidth probes
-// read a buffer sized for each cache level (and one far larger than the last level for
-// DRAM) with wide loads. One core: one thread pinned to the first core; all cores: one
+// read, then write, a buffer sized for each cache level (and one far larger than the last
+// level for DRAM) with wide loads and plain wide stores. One core: one thread pinned to the first core; all cores: one
 // pinned thread per core, started together, their work summed over the slowest one's
 // time. Fastest of several repeats, after a warm-up that lets the clock ramp up.
 // What it is not: a model of a kernel (bounds.hpp) or a benchmark of one (bench/).

@@ -428,9 +428,15 @@ class BenchCli : public ::testing::Test {
     m.memory.push_back({.name = "L1",
                         .bytes_per_core = 1 << 15,
                         .read_gbps_one_core = 100,
-                        .read_gbps_all_cores = 100});
-    m.memory.push_back(
-        {.name = "DRAM", .bytes_per_core = 0, .read_gbps_one_core = 10, .read_gbps_all_cores = 10});
+                        .read_gbps_all_cores = 100,
+                        .write_gbps_one_core = 100,
+                        .write_gbps_all_cores = 100});
+    m.memory.push_back({.name = "DRAM",
+                        .bytes_per_core = 0,
+                        .read_gbps_one_core = 10,
+                        .read_gbps_all_cores = 10,
+                        .write_gbps_one_core = 10,
+                        .write_gbps_all_cores = 10});
     roofline::save_machine_model(m, model_dir_.file("model.json"));
     ::setenv("BITFORGE_MACHINE_MODEL", model_dir_.file("model.json").c_str(), 1);
   }

@@ -71,10 +71,10 @@ MachineModel synthetic_machine() {
       {"popcount_scalar", "popcnt", "scalar", 100, 200},
   };
   m.memory = {
-      {"L1", 48 << 10, 1, 24 << 10, 400, 800, ""},
-      {"L2", 2 << 20, 1, 1 << 20, 150, 300, ""},
-      {"L3", std::int64_t{480} << 20, 2, 32 << 20, 40, 60, ""},
-      {"DRAM", 0, 0, std::int64_t{960} << 20, 12, 15, ""},
+      {"L1", 48 << 10, 1, 24 << 10, 400, 800, 200, 400, ""},
+      {"L2", 2 << 20, 1, 1 << 20, 150, 300, 50, 100, ""},
+      {"L3", std::int64_t{480} << 20, 2, 32 << 20, 40, 60, 20, 30, ""},
+      {"DRAM", 0, 0, std::int64_t{960} << 20, 12, 15, 8, 10, ""},
   };
   return m;
 }
@@ -114,7 +114,7 @@ TEST(rooflineModelJson, MalformedIsRefusedNamingTheFile) {
       {"array", {"[1, 2]", "not a JSON object"}},
       {"no cpu", {without("cpu"), "missing field 'cpu'"}},
       {"bad version",
-       {std::regex_replace(good, std::regex("\"version\": 1"), "\"version\": 99"), "version 99"}},
+       {std::regex_replace(good, std::regex("\"version\": 2"), "\"version\": 99"), "version 99"}},
       {"negative rate",
        {std::regex_replace(good, std::regex("\"gops_one_core\": 200(\\.0)?"),
                            "\"gops_one_core\": -5"),
@@ -124,6 +124,7 @@ TEST(rooflineModelJson, MalformedIsRefusedNamingTheFile) {
                            "\"read_gbps_one_core\": \"fast\""),
         "memory[0].read_gbps_one_core"}},
       {"bad level", {std::regex_replace(good, std::regex("\"L2\""), "\"L9\""), "'L9'"}},
+      {"no write rate", {without("write_gbps_one_core"), "write_gbps_one_core"}},
       {"duplicate peak",
        {std::regex_replace(good, std::regex("\"s16_madd\""), "\"f32_fma\""), "twice"}},
   };
@@ -165,12 +166,17 @@ TEST(rooflineBounds, BitSerialComputeBoundByHand) {
   const double bytes = 200704 + 4608 + 802816;
   EXPECT_DOUBLE_EQ(b.bytes, bytes);
   EXPECT_DOUBLE_EQ(b.intensity, b.ops / bytes);
-  // 1.0 MB: over L1 (48 KiB), within L2 (2 MiB): L1 and L2 must move it.
+  // 1.0 MB: over L1 (48 KiB), within L2 (2 MiB): L1 and L2 must move it, the operands
+  // read, the output written; the slower direction counts.
   ASSERT_EQ(b.memory.size(), 2u);
   EXPECT_EQ(b.memory[0].level, "L1");
-  EXPECT_DOUBLE_EQ(b.memory[0].seconds, bytes / 400e9);
+  EXPECT_DOUBLE_EQ(b.memory[0].read_bytes, 200704 + 4608);
+  EXPECT_DOUBLE_EQ(b.memory[0].write_bytes, 802816);
+  EXPECT_DOUBLE_EQ(b.memory[0].read_seconds, (200704 + 4608) / 400e9);
+  EXPECT_DOUBLE_EQ(b.memory[0].write_seconds, 802816 / 200e9);
+  EXPECT_DOUBLE_EQ(b.memory[0].seconds, 802816 / 200e9);
   EXPECT_EQ(b.memory[1].level, "L2");
-  EXPECT_DOUBLE_EQ(b.memory[1].seconds, bytes / 150e9);
+  EXPECT_DOUBLE_EQ(b.memory[1].seconds, 802816 / 50e9);
   EXPECT_EQ(b.binding, "compute");
   EXPECT_DOUBLE_EQ(b.best_seconds, b.compute_seconds);
 }
@@ -199,7 +205,8 @@ TEST(rooflineBounds, ThreadsScaleOneCoreCappedByAllCores) {
   const MachineModel m = synthetic_machine();
   const Bound b = bound(c2("u1b1"), ImplKind::BitSerial, m, 2);
   EXPECT_DOUBLE_EQ(b.compute_gops, 1800);   // min(2 x 1000, 1800)
-  EXPECT_DOUBLE_EQ(b.memory[0].gbps, 800);  // min(2 x 400, 800)
+  EXPECT_DOUBLE_EQ(b.memory[0].read_gbps, 800);   // min(2 x 400, 800)
+  EXPECT_DOUBLE_EQ(b.memory[0].write_gbps, 400);  // min(2 x 200, 400)
   const Bound b8 =
       bound(c2("u1b1"), ImplKind::BitSerial, m, 8);  // more threads than cores: all cores
   EXPECT_DOUBLE_EQ(b8.compute_gops, 1800);
@@ -225,12 +232,12 @@ TEST(rooflineBounds, MemoryBoundLevels) {
   // A 4096 x 4096 float32 dense layer: 67 MB of weights, from L3 (480 MiB).
   const Workload dense = parse_workload_key("dense_f32f32_mb1ic4096oc4096_f32");
   const Bound b = bound(dense, ImplKind::OnednnF32, m, 1);
-  const double bytes = 4.0 * (4096 + 4096.0 * 4096 + 4096);
+  const double reads = 4.0 * (4096 + 4096.0 * 4096);  // input and weights; the output is written
   ASSERT_EQ(b.memory.size(), 3u);
   EXPECT_EQ(b.memory[2].level, "L3");
-  EXPECT_DOUBLE_EQ(b.memory[2].seconds, bytes / 40e9);
+  EXPECT_DOUBLE_EQ(b.memory[2].seconds, reads / 40e9);
   EXPECT_EQ(b.binding, "L3");
-  EXPECT_DOUBLE_EQ(b.best_seconds, bytes / 40e9);
+  EXPECT_DOUBLE_EQ(b.best_seconds, reads / 40e9);
   // 16384 x 16384: 1.07 GB, beyond L3: DRAM binds.
   const Bound big =
       bound(parse_workload_key("dense_f32f32_mb1ic16384oc16384_f32"), ImplKind::OnednnF32, m, 1);
@@ -240,6 +247,21 @@ TEST(rooflineBounds, MemoryBoundLevels) {
   const Workload mid = parse_workload_key("dense_f32f32_mb1ic1024oc768_f32");  // 3.15 MB
   EXPECT_EQ(bound(mid, ImplKind::OnednnF32, m, 1).memory.back().level, "L3");
   EXPECT_EQ(bound(mid, ImplKind::OnednnF32, m, 2).memory.back().level, "L2");
+}
+
+// A 1x1 layer's int32 output is four bytes per 64 binary MACs: where writing L2 is slow
+// enough, the writes bind, not the popcounts.
+TEST(rooflineBounds, OutputWritesCanBind) {
+  MachineModel m = synthetic_machine();
+  const Workload c3 = parse_workload_key("conv2d_u1b1_mb1ic64ih56iw56oc64kh1kw1_nchw_oihw_i32");
+  const double compute = 2.0 * 56 * 56 * 64 * 64 / 1000e9, writes = 4.0 * 64 * 56 * 56;
+  EXPECT_EQ(bound(c3, ImplKind::BitSerial, m, 1).binding, "compute");  // 16 us at 50 GB/s < 25.7 us
+  m.memory[1].write_gbps_one_core = 20;
+  const Bound b = bound(c3, ImplKind::BitSerial, m, 1);
+  EXPECT_EQ(b.binding, "L2");
+  EXPECT_DOUBLE_EQ(b.best_seconds, writes / 20e9);
+  EXPECT_GT(b.best_seconds, compute);
+  EXPECT_LT(b.memory[1].read_seconds, b.memory[1].write_seconds);
 }
 
 TEST(rooflineBounds, MissingPeakOrWrongTypesAreErrors) {
@@ -281,6 +303,8 @@ void expect_sane(const MachineModel& m) {
   for (const MemoryLevel& l : m.memory) {
     EXPECT_TRUE(std::isfinite(l.read_gbps_one_core) && l.read_gbps_one_core > 0) << l.name;
     EXPECT_TRUE(std::isfinite(l.read_gbps_all_cores) && l.read_gbps_all_cores > 0) << l.name;
+    EXPECT_TRUE(std::isfinite(l.write_gbps_one_core) && l.write_gbps_one_core > 0) << l.name;
+    EXPECT_TRUE(std::isfinite(l.write_gbps_all_cores) && l.write_gbps_all_cores > 0) << l.name;
     EXPECT_GT(l.buffer_bytes, 0) << l.name;
   }
   // 4 MiB is no DRAM buffer on any machine with a cache of that size: the model says so.
@@ -431,6 +455,9 @@ TEST(rooflineProbeCode, InnerLoopsRunTheIntendedInstructionsInRegisters) {
       {"bitforge_probe_read_zmm", {{R"(^vpaddq .*\(.*%zmm)", 8}}},
       {"bitforge_probe_read_ymm", {{R"(^vpaddq .*\(.*%ymm)", 8}}},
       {"bitforge_probe_read_xmm", {{R"(^paddq .*\(.*%xmm)", 8}}},
+      {"bitforge_probe_write_zmm", {{R"(^vmovdq[au]64 %zmm\d+,.*\()", 8}}},
+      {"bitforge_probe_write_ymm", {{R"(^vmovdq[au] %ymm\d+,.*\()", 8}}},
+      {"bitforge_probe_write_xmm", {{R"(^mov(dq[au]|[au]ps) %xmm\d+,.*\()", 8}}},
   };
   for (const detail::ComputeProbe& p : detail::all_compute_probes())
     EXPECT_TRUE(expected.count(p.symbol)) << p.symbol << " has no expectation here";
