@@ -118,7 +118,17 @@ std::int64_t round_down(std::int64_t x, std::int64_t granule) {
   return std::max(granule, x / granule * granule);
 }
 
-// Which buffer each level is read from (the sizes and their reasons are tabled in
+// A level to probe: its name, capacity and buffer; the rates are measured later.
+MemoryLevel planned(const char* name, std::int64_t bytes_per_core, int shared_by, std::int64_t buffer_bytes) {
+  MemoryLevel m;
+  m.name = name;
+  m.bytes_per_core = bytes_per_core;
+  m.shared_by = shared_by;
+  m.buffer_bytes = buffer_bytes;
+  return m;
+}
+
+// Which buffer each level is read from and written to (the sizes and their reasons are tabled in
 // docs/performance.md).
 std::vector<MemoryLevel> plan_levels(const std::vector<CacheLevel>& caches, int threads,
                                      const ProbeOptions& o) {
@@ -131,14 +141,13 @@ std::vector<MemoryLevel> plan_levels(const std::vector<CacheLevel>& caches, int 
   const CacheLevel* l1 = cache(1);
   const CacheLevel* l2 = cache(2);
   const CacheLevel* l3 = cache(3);
-  MemoryLevel m1{"L1", l1 ? l1->bytes : 32 * KiB, l1 ? l1->shared_by : 1, 0, 0, 0, 0, 0, ""};
+  MemoryLevel m1 = planned("L1", l1 ? l1->bytes : 32 * KiB, l1 ? l1->shared_by : 1, 0);
   if (!l1) m1.note = "size not in sysfs: 32 KiB assumed";
   m1.buffer_bytes = m1.bytes_per_core / 2;  // half: the stack and the operands need the rest
   plan.push_back(m1);
   std::int64_t last = m1.bytes_per_core;
   if (l2) {
-    MemoryLevel m2{
-        "L2", l2->bytes, l2->shared_by, std::max(l2->bytes / 2, 4 * m1.bytes_per_core), 0, 0, 0, 0, ""};
+    MemoryLevel m2 = planned("L2", l2->bytes, l2->shared_by, std::max(l2->bytes / 2, 4 * m1.bytes_per_core));
     plan.push_back(m2);
     last = l2->bytes;
   }
@@ -146,7 +155,7 @@ std::vector<MemoryLevel> plan_levels(const std::vector<CacheLevel>& caches, int 
     // Several times L2 (so L2 hits are rare), but each all-cores thread reads its own
     // buffer, and together they must fit with room to spare.
     const std::int64_t share = l3->bytes / (2 * std::max(1, std::min(l3->shared_by, threads)));
-    MemoryLevel m3{"L3", l3->bytes, l3->shared_by, std::min(16 * last, share), 0, 0, 0, 0, ""};
+    MemoryLevel m3 = planned("L3", l3->bytes, l3->shared_by, std::min(16 * last, share));
     if (m3.buffer_bytes < 2 * last) {
       m3.buffer_bytes = 2 * last;
       m3.note = fmt::format("L3 per-core share below 2x L2: buffer {} partly from L2 or DRAM",
@@ -157,7 +166,7 @@ std::vector<MemoryLevel> plan_levels(const std::vector<CacheLevel>& caches, int 
   }
   // DRAM: twice the last level, so a cyclic read misses it every time; memory and the
   // quick mode cap it.
-  MemoryLevel dram{"DRAM", 0, 0, std::max(2 * last, 256 * MiB), 0, 0, 0, 0, ""};
+  MemoryLevel dram = planned("DRAM", 0, 0, std::max(2 * last, 256 * MiB));
   dram.buffer_bytes = std::min(dram.buffer_bytes, o.quick ? 1 * GiB : 8 * GiB);
   if (const std::int64_t avail = available_memory_bytes(); avail > 0)
     dram.buffer_bytes = std::min(dram.buffer_bytes, avail / 4);
@@ -199,7 +208,7 @@ void traverse_wrapping(const Traverse& traverse, DramStream& s, std::int64_t byt
   }
 }
 
-// The level's bandwidth for `traverse`, bytes per second on one core and on all of `cpus`.
+// The level's bandwidth for `traverse`, GB/s on one core and on all of `cpus`.
 std::pair<double, double> measure_level(const MemoryLevel& level, const Traverse& traverse,
                                         const std::vector<int>& cpus, const Settings& s) {
   const auto n = static_cast<std::int64_t>(cpus.size());
@@ -242,7 +251,7 @@ std::pair<double, double> measure_level(const MemoryLevel& level, const Traverse
     rates[0] = best_rate({cpus[0]}, s.repeats, setup_for(1), run);
     if (n > 1) rates[1] = best_rate(cpus, s.repeats, setup_for(n), run);
   }
-  return {rates[0], n > 1 ? rates[1] : rates[0]};
+  return {rates[0] / 1e9, (n > 1 ? rates[1] : rates[0]) / 1e9};
 }
 }  // namespace
 
@@ -316,9 +325,6 @@ MachineModel probe_machine(const ProbeOptions& options) {
     for (MemoryLevel level : plan_levels(data_caches(), threads, options)) {
       std::tie(level.read_gbps_one_core, level.read_gbps_all_cores) = measure_level(level, reads, cpus, s);
       std::tie(level.write_gbps_one_core, level.write_gbps_all_cores) = measure_level(level, writes, cpus, s);
-      for (double* r : {&level.read_gbps_one_core, &level.read_gbps_all_cores, &level.write_gbps_one_core,
-                        &level.write_gbps_all_cores})
-        *r /= 1e9;
       m.memory.push_back(level);
       progress(fmt::format("{:<24} {:>9.1f} GB/s read, {:>9.1f} write one core; {:>9.1f} read, {:>9.1f} write all cores",
                            level.name, level.read_gbps_one_core, level.write_gbps_one_core,
