@@ -254,6 +254,11 @@ std::string compile_kernel_aot(const Workload& wl, const Config& config, const C
                                const std::string& dir) {
   if (!fs::exists(dir)) fail("output directory '{}' does not exist", dir);
   if (!fs::is_directory(dir)) fail("output directory '{}' is not a directory", dir);
+  // A microkernel is a function of bitforge's own library, called by JIT kernels; the AOT
+  // library does not carry it (yet), so its objects would not link.
+  if (config.values().count("microkernel") && config.get("microkernel") != "none")
+    fail("config uses microkernel {}, which ahead-of-time kernels cannot call yet (allowed: microkernel none)",
+         config.get("microkernel"));
   // File-system and Halide failures become Errors (one line at the CLI, exit 2) instead
   // of escaping as other exception types.
   try {

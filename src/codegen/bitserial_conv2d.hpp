@@ -22,6 +22,8 @@ struct BitserialConv2dFuncs {
   bool input_packed_is_padded = false;  // along channels x columns: it reads the padded input
   Halide::RDom rd;               // the core reduction: (wd, i, j, s, r), or (wd, s, r) per plane pair
   Halide::Func sum;              // (oi, g, x, y, n): Σ 2^(i+j) popcount(a_i & w_j)
+  Halide::Func act_nibbles;      // (h, wd, i, col, py, n, g): packed_act split for a microkernel
+  Halide::Func weight_words;     // weights packed as words, before a microkernel's split
   Halide::Func pair_sum;         // (oi, g, x, y, n, i, j): Σ popcount(a_i & w_j) (PlaneSums::Separate)
   Halide::RDom planes;           // (i, j): sum's reduction over pair_sum
   Halide::Func act_sum;          // (px, py, n, g): Σ_c qa   (bipolar weights only)
@@ -35,11 +37,18 @@ struct BitserialConv2dFuncs {
 // Which axis the words pack: channels, or channels x kernel columns (see the algorithm).
 enum class PackAxis { Channels, ChannelsAndColumns };
 
+// The core as a hand-written microkernel (bitserial_microkernel.hpp) instead of a
+// generated loop nest; its register tile sets the prepared weights' channel blocks.
+struct CoreMicrokernel {
+  bool nibble_lut_avx2 = false;
+  int tile_pixels = 1, tile_vectors = 1;  // pixels of a row x vectors of four channels
+};
+
 // How the plane pairs' popcounts reach the sum: each shifted by 2^(i+j) in the inner loop,
 // or summed per pair and shifted once (see the algorithm).
 enum class PlaneSums { Shifted, Separate };
 
 BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word, PackAxis pack_axis, PlaneSums plane_sums,
-                                             GeneratedOperator& op);
+                                             const CoreMicrokernel& microkernel, GeneratedOperator& op);
 
 }  // namespace bitforge::codegen

@@ -13,6 +13,7 @@
 #include "codegen/conv2d_geometry.hpp"
 #include "codegen/generated_operator.hpp"
 #include "codegen/bitserial_conv2d.hpp"
+#include "codegen/bitserial_microkernel.hpp"
 #include "quant/bitpack.hpp"
 
 namespace bitforge::codegen {
@@ -50,7 +51,7 @@ Expr border_representative(Expr cls, const BorderClasses& b) {
 }  // namespace
 
 BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype, PackAxis pack_axis, PlaneSums plane_sums,
-                                             GeneratedOperator& op) {
+                                             const CoreMicrokernel& mk, GeneratedOperator& op) {
   BitserialConv2dFuncs f;
   const ConvGeometry geo = conv_geometry(wl);
   const Encoding ea = wl.act.encoding(), ew = wl.wgt.encoding();
@@ -90,14 +91,36 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     RDom lane(0, wb, "lane");
     Expr q = min(wd * wb + lane, lanes - 1);
     Expr bit = select(wd * wb + lane < lanes, (wq(lane_channel(q), oi, r, lane_column(q, s), g) >> j) & 1, 0);
-    op.prepared = Func("packed_weight");
-    op.prepared(oi, wd, j, s, r, g) = cast(word, 0);
-    op.prepared(oi, wd, j, s, r, g) = op.prepared(oi, wd, j, s, r, g) | (cast(word, bit) << cast(word, lane));
+    f.weight_words = Func("packed_weight_words");
+    f.weight_words(oi, wd, j, s, r, g) = cast(word, 0);
+    f.weight_words(oi, wd, j, s, r, g) = f.weight_words(oi, wd, j, s, r, g) | (cast(word, bit) << cast(word, lane));
   }
-  op.prepared_extents = {og, words, ew.bits, segments, KH, static_cast<int>(geo.groups)};
   op.prepared_dtype = word_dtype;
-  op.prepared_in = ImageParam(word, 6, "packed_weight");
-  ImageParam& pw = op.prepared_in;
+  // The weight word of (oi, wd, j, s, r, g) as the run pipeline reads it.
+  std::function<Expr(Expr, Expr, Expr, Expr, Expr, Expr)> weight_word;
+  if (mk.nibble_lut_avx2) {
+    // Blocks of 4V channels split into nibble halves (bitserial_microkernel.hpp).
+    const int V = mk.tile_vectors, B = 4 * V, blocks = (og + B - 1) / B;
+    Var k("k"), h("h"), ob("ob");
+    Expr ch = ob * B + (k % 4) * V + k / 4;
+    Expr w = f.weight_words(min(ch, og - 1), wd, j, s, r, g);
+    op.prepared = Func("packed_weight");
+    op.prepared(k, h, j, wd, s, r, ob, g) =
+        select(ch < og, select(h == 0, w, w >> 4) & Internal::make_const(word, kLowNibbles), cast(word, 0));
+    op.prepared_extents = {B, 2, ew.bits, words, segments, KH, blocks, static_cast<int>(geo.groups)};
+    op.prepared_in = ImageParam(word, 8, "packed_weight");
+    weight_word = [&op, V, B](Expr o, Expr wd_, Expr j_, Expr s_, Expr r_, Expr g_) {
+      Expr k_ = (o % B % V) * 4 + o % B / V, ob_ = o / B;
+      return op.prepared_in(k_, 0, j_, wd_, s_, r_, ob_, g_) | (op.prepared_in(k_, 1, j_, wd_, s_, r_, ob_, g_) << 4);
+    };
+  } else {
+    op.prepared = f.weight_words;
+    op.prepared_extents = {og, words, ew.bits, segments, KH, static_cast<int>(geo.groups)};
+    op.prepared_in = ImageParam(word, 6, "packed_weight");
+    weight_word = [&op](Expr o, Expr wd_, Expr j_, Expr s_, Expr r_, Expr g_) {
+      return op.prepared_in(o, wd_, j_, s_, r_, g_);
+    };
+  }
 
   // ---- run: pack activations, zero bits in the padding. Packed along channels, a
   // column `col` is a padded input column (shared by the kernel's columns); along
@@ -180,21 +203,34 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   // AVX2). Every sum fits in int32 (the workload's overflow rule), so the total narrows once.
   const Type lane_sum = wb == 64 ? Int(64) : Int(32);
   f.sum = Func("bitserial_sum");
-  f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
-  if (plane_sums == PlaneSums::Shifted) {
+  if (mk.nibble_lut_avx2) {
+    // The same sum from a hand-written extern stage (bitserial_microkernel.hpp), fed the
+    // activations split into nibbles.
+    Var h("h");
+    Expr a = f.packed_act(wd, i, px, py, n, g);
+    f.act_nibbles = Func("act_nibbles");
+    f.act_nibbles(h, wd, i, px, py, n, g) = select(h == 0, a, a >> 4) & Internal::make_const(word, kLowNibbles);
+    const int row_step = sampled ? 1 : sh;
+    f.sum.define_extern(kNibbleLutAvx2Symbol,
+                        {f.act_nibbles, op.prepared_in, words, ea.bits, ew.bits, KH, KW, row_step, sw, dh, dw,
+                         mk.tile_pixels, mk.tile_vectors},
+                        Int(32), {oi, g, x, y, n}, NameMangling::C);
+  } else if (plane_sums == PlaneSums::Shifted) {
+    f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
     f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, segments}, {0, KH}}, "k");
     RVar rwd = f.rd[0], ri = f.rd[1], rj = f.rd[2], rs = f.rd[3], rr = f.rd[4];
     Expr a = f.packed_act(rwd, ri, column_of(x, rs), row_of(y, rr), n, gc);
-    Expr w = pw(oc, rwd, rj, rs, rr, gc);
+    Expr w = weight_word(oc, rwd, rj, rs, rr, gc);
     f.sum(oi, g, x, y, n) += cast(lane_sum, popcount(a & w)) << cast(lane_sum, ri + rj);
   } else {
+    f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
     f.rd = RDom({{0, words}, {0, segments}, {0, KH}}, "k");
     RVar rwd = f.rd[0], rs = f.rd[1], rr = f.rd[2];
     Var pi("pi"), pj("pj");
     f.pair_sum = Func("plane_pair_sum");
     f.pair_sum(oi, g, x, y, n, pi, pj) = cast(lane_sum, 0);
     Expr a = f.packed_act(rwd, pi, column_of(x, rs), row_of(y, rr), n, gc);
-    Expr w = pw(oc, rwd, pj, rs, rr, gc);
+    Expr w = weight_word(oc, rwd, pj, rs, rr, gc);
     f.pair_sum(oi, g, x, y, n, pi, pj) += cast(lane_sum, popcount(a & w));
     f.planes = RDom({{0, ea.bits}, {0, ew.bits}}, "planes");
     f.sum(oi, g, x, y, n) += f.pair_sum(oi, g, x, y, n, f.planes.x, f.planes.y) << cast(lane_sum, f.planes.x + f.planes.y);
@@ -249,7 +285,7 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     };
     Expr lo = clamp(s * cg - pw_k.x * wb, 0, wb), hi = clamp((s + 1) * cg - pw_k.x * wb, 0, wb);
     Expr mask = along_cs ? lanes_below(hi) & ~lanes_below(lo) : ~cast(word, 0);
-    f.weight_sum(oi, g, s, r) += cast<int32_t>(popcount(pw(oi, pw_k.x, pw_k.y, along_cs ? Expr(0) : Expr(s), r, g) & mask))
+    f.weight_sum(oi, g, s, r) += cast<int32_t>(popcount(weight_word(oi, pw_k.x, pw_k.y, along_cs ? Expr(0) : Expr(s), r, g) & mask))
                                  << pw_k.y;
     Expr tap_value = A.t * Wa.s * f.weight_sum(oi, g, s, r) + A.t * Wa.t * cg;
     Func tap("tap_constant");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "codegen/bitserial_conv2d.hpp"
+#include "codegen/bitserial_microkernel.hpp"
 #include "codegen/conv2d_geometry.hpp"
 #include "codegen/conv2d_tiling.hpp"
 #include "codegen/spaces.hpp"
@@ -18,12 +19,28 @@ std::string knob_or(const Config& c, const std::string& knob, const std::string&
   return c.values().count(knob) ? c.get(knob) : fixed;
 }
 
+void schedule_core(const Config& cfg, BitserialConv2dFuncs& f, const TiledLoops& loops, const TileShape& t);
+void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, BitserialConv2dFuncs& f,
+                      GeneratedOperator& op, const TiledLoops& loops);
+
 void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, bool dense,
                                BitserialConv2dFuncs& f, GeneratedOperator& op) {
   const ConvGeometry geo = conv_geometry(wl);
   const TileShape t = tile_shape(cfg, geo.groups, geo.og, dense);
   TiledLoops loops = tile_output(op.output, t);
 
+  if (f.act_nibbles.defined()) {
+    // The microkernel computes a row of tiles per call (its own register tiles inside),
+    // so a call's fixed cost is spread over a row; the weights it reads are prepared.
+    f.sum.compute_at(loops.tiled, loops.yo).store_in(MemoryType::Stack);  // a row: no malloc per call
+    f.weight_words.compute_root();  // prepare's words, before their split
+  } else {
+    schedule_core(cfg, f, loops, t);
+  }
+  schedule_packing(wl, cfg, target, f, op, loops);
+}
+
+void schedule_core(const Config& cfg, BitserialConv2dFuncs& f, const TiledLoops& loops, const TileShape& t) {
   // Reduction loop nest, innermost first.
   const bool separate = f.pair_sum.defined();
   Func core_func = separate ? f.pair_sum : f.sum;
@@ -58,6 +75,11 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
   if (knob_or(cfg, "unroll_window", "0") == "1") {
     if (separate) core.unroll(f.rd[1]).unroll(f.rd[2]); else core.unroll(f.rd[3]).unroll(f.rd[4]);
   }
+}
+
+void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, BitserialConv2dFuncs& f,
+                      GeneratedOperator& op, const TiledLoops& loops) {
+  const ConvGeometry geo = conv_geometry(wl);
 
   // Activation packing: all at once, or per row of output tiles.
   const bool at_row = knob_or(cfg, "pack_at", "root") == "row";
@@ -124,6 +146,16 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
       if (wl.act.bits <= 4) pb.unroll(bi);
     }
   }
+  if (f.act_nibbles.defined()) {
+    // Split where the packed words are (their storage keeps the two halves adjacent).
+    place(f.act_nibbles);
+    // All halves, words and planes of a pixel (what the microkernel's bounds query asks
+    // for), as constants: the packing's loops over them then keep constant extents.
+    const std::vector<Var> a = f.act_nibbles.args();
+    f.act_nibbles.bound(a[0], 0, 2).bound(a[1], 0, f.words).bound(a[2], 0, wl.act.bits);
+    f.act_nibbles.reorder(f.act_nibbles.args()[0], f.act_nibbles.args()[3], f.act_nibbles.args()[1],
+                          f.act_nibbles.args()[2]).unroll(f.act_nibbles.args()[0]);
+  }
   if (f.act_sum.defined()) {
     if (at_row) f.act_sum.compute_at(loops.tiled, loops.yo); else f.act_sum.compute_root();
     const bool update = f.act_sum.has_update_definition();
@@ -157,7 +189,13 @@ std::unique_ptr<GeneratedOperator> generate_bitserial_conv2d(const Conv2d& wl, c
   const bool dense = config.values().count("tile_n") != 0;
   const PackAxis axis = knob_or(config, "pack_axis", "c") == "cs" ? PackAxis::ChannelsAndColumns : PackAxis::Channels;
   const PlaneSums sums = config.get("plane_sums") == "separate" ? PlaneSums::Separate : PlaneSums::Shifted;
-  BitserialConv2dFuncs f = define_bitserial_conv2d(wl, parse_dtype(config.get("word")), axis, sums, *op);
+  CoreMicrokernel mk;
+  if (knob_or(config, "microkernel", "none") == kNibbleLutAvx2) {
+    mk.nibble_lut_avx2 = true;
+    mk.tile_pixels = static_cast<int>(config.get_int("tile_x"));
+    mk.tile_vectors = static_cast<int>(config.get_int("tile_o") / 4);
+  }
+  BitserialConv2dFuncs f = define_bitserial_conv2d(wl, parse_dtype(config.get("word")), axis, sums, mk, *op);
   schedule_bitserial_conv2d(wl, config, target, dense, f, *op);
   return op;
 }

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "codegen/bitserial_microkernel.hpp"
 #include "codegen/codegen.hpp"
 #include "codegen/generated_operator.hpp"
 #include "codegen/lowering.hpp"
@@ -70,8 +71,9 @@ std::unordered_map<std::string, std::shared_ptr<const PrepareStage>> prepare_cac
 std::shared_ptr<const PrepareStage> prepare_stage(const Workload& wl, const Config& cfg, const CodegenTarget& t,
                                                   const Halide::Target& jit) {
   std::string key = workload_key(wl) + "|" + t.halide;
-  for (const char* knob : {"word", "pack_axis"})  // the knobs the weight layout depends on
+  for (const char* knob : {"word", "pack_axis", "microkernel"})  // the knobs the weight layout depends on
     if (cfg.values().count(knob)) key += "|" + cfg.get(knob);
+  if (cfg.values().count("microkernel") && cfg.get("microkernel") != "none") key += "|" + cfg.get("tile_o");
   std::lock_guard<std::mutex> lock(prepare_mutex);
   if (auto it = prepare_cache.find(key); it != prepare_cache.end()) return it->second;
   auto stage = std::make_shared<PrepareStage>();
@@ -91,6 +93,8 @@ class HalideKernel final : public Kernel {
     jit_target_ = jit_target(target_);
     prepare_ = prepare_stage(wl_, cfg_, target_, jit_target_);
     run_ = Halide::Pipeline(op_->output.out);
+    run_.set_jit_externs(
+        {{codegen::kNibbleLutAvx2Symbol, Halide::JITExtern(&codegen::bitforge_bitserial_nibble_lut_avx2)}});
     run_.compile_jit(jit_target_);
   }
 

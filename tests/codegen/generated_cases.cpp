@@ -148,15 +148,34 @@ std::vector<GeneratedCase> plan_shard(GeneratedOp op, int shard, const CodegenTa
       const auto& [knob, value] = values[static_cast<std::size_t>(want) % values.size()];
       auto next = [&] { return rng.next(); };
       Config chosen = space.sample(next);
-      for (int attempt = 0; attempt < 400; ++attempt) {
+      bool found = false;
+      for (int attempt = 0; attempt < 400 && !found; ++attempt) {
         Config c = space.sample(next);
         c.set(knob, value);
         if (space.check(c).empty()) {
           chosen = c;
-          ++want;
-          break;
+          found = true;
         }
       }
+      // A value valid only with several other knobs at given values (a microkernel) is
+      // rarely hit that way: repair a random config instead, re-drawing the knobs the
+      // rule's message names (rules name what they refuse) until it passes.
+      if (!found) {
+        Config c = space.sample(next);
+        c.set(knob, value);
+        for (int round = 0; round < 40 && !found; ++round) {
+          const std::string why = space.check(c);
+          if (why.empty()) {
+            chosen = c;
+            found = true;
+            break;
+          }
+          for (const Knob& k : space.knobs())
+            if (k.name != knob && why.find(k.name) != std::string::npos)
+              c.set(k.name, k.values[rng.next() % k.values.size()]);
+        }
+      }
+      if (found) ++want;
       cases.push_back({wl, chosen});
     }
   }

@@ -1,0 +1,48 @@
+// bitforge codegen (internal): hand-written microkernels that replace the generated
+// bit-serial core (Σ 2^(i+j) popcount(a_i & w_j) over a convolution window) when the
+// schedule's `microkernel` knob asks for one. They are what Halide 14 cannot express:
+// the AVX2 one keeps per-byte popcounts in byte lanes across up to 31 steps, while
+// Halide's type system counts a 64-bit word's popcount into a 64-bit lane every step
+// (LLVM's lowering then pays a vpsadbw and a 64-bit add per vector).
+//
+// A microkernel runs as a Halide extern stage (the `bitserial_sum` Func of the
+// algorithm), so packing, corrections and epilogues stay generated; this header holds
+// the operand layouts both sides must agree on. Not here: any choice of when to use a
+// microkernel (the schedule space's rule) or tiling above one register tile.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+struct halide_buffer_t;
+
+namespace bitforge::codegen {
+
+// The AVX2 nibble-lookup microkernel ("avx2_nibble_lut").
+//
+// Operands are 64-bit words split into nibbles ahead of time: `lo` = w & 0x0f0f.., `hi` =
+// (w >> 4) & 0x0f0f.., so popcount(a & w) per byte = LUT[a_lo & w_lo] + LUT[a_hi & w_hi]
+// with one vpshufb each and no shift or mask in the loop (the split commutes with AND).
+//
+// Weights, prepared once: (k, h, j, wd, s, r, ob, g), k innermost. A block `ob` holds
+// B = 4 * V output channels as V vectors of four 64-bit lanes; vector v, lane l is
+// channel ob * B + l * V + v, so that the V = 2 vectors' sums interleave into eight
+// consecutive int32 outputs with one shift and one OR. h = 0 is the low nibbles, 1 the
+// high. Channels past the group's are zero words (they count 0).
+// Activations: (h, wd, i, px, py, n, g), h innermost: a pixel's two halves share a line.
+constexpr const char* kNibbleLutAvx2 = "avx2_nibble_lut";
+constexpr const char* kNibbleLutAvx2Symbol = "bitforge_bitserial_nibble_lut_avx2";
+constexpr std::uint64_t kLowNibbles = 0x0f0f0f0f0f0f0f0full;
+
+// The extern stage's entry point (C linkage; the name is kNibbleLutAvx2Symbol). Inputs:
+// the split activations and weights above; the geometry (words per plane, activation
+// and weight planes, kernel rows and columns, the packed-row step per output row (the
+// stride, or 1 when only sampled rows were packed), column stride, dilations); the
+// register tile (pixels of a row x vectors of four channels). Output: int32 sums
+// (oi, g, x, y, n). Returns 0, or -1 for a tile it has no code for.
+extern "C" int bitforge_bitserial_nibble_lut_avx2(halide_buffer_t* act, halide_buffer_t* wgt, int words, int act_planes,
+                                                  int wgt_planes, int kernel_h, int kernel_w, int row_step,
+                                                  int col_stride, int dil_h, int dil_w, int tile_pixels,
+                                                  int tile_vectors, halide_buffer_t* out);
+
+}  // namespace bitforge::codegen
