@@ -19,7 +19,7 @@ namespace bitforge::cli {
 
 namespace {
 struct TuneOptions {
-  std::string key, suite, act = "u1", wgt = "b1", op, names, target = "host";
+  std::string key, suite, act = "u1", wgt = "b1", op, names, target = "host", fix;
   SessionOptions session;
 };
 
@@ -56,6 +56,12 @@ std::vector<SuiteEntry> chosen_workloads(const TuneOptions& opt) {
 void run_tune(TuneOptions opt) {
   const std::vector<SuiteEntry> workloads = chosen_workloads(opt);
   const CodegenTarget target = resolve_target(opt.target);
+  for (const std::string& kv : split_commas(opt.fix)) {
+    const std::size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size())
+      fail("--fix '{}' is not knob=value (e.g. --fix microkernel=avx2_nibble_lut)", kv);
+    opt.session.fixed[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   opt.session.progress = tune_detail::stderr_is_terminal();
   run_tuning_session(workloads, target, opt.session, [&](const WorkloadSummary& s) {
     const ScheduleSpace space = schedule_space(parse_workload_key(s.key), target);
@@ -106,6 +112,9 @@ void add_tune_command(CLI::App& app) {
                   "seconds a trial may take (compile + check + measure) before it counts as hung")
       ->capture_default_str();
   cmd->add_option("--threads", opt->session.measure.threads, "threads of the measured kernel")->capture_default_str();
+  cmd->add_option("--fix", opt->fix,
+                  "knobs held at one value while the others are tuned (knob=value,...; e.g. "
+                  "microkernel=avx2_nibble_lut); only the log's trials with these values count");
   cmd->callback([opt] { run_tune(*opt); });
 }
 

@@ -35,11 +35,40 @@ Knob choice_knob(std::string name, std::vector<std::string> values, std::string 
 }
 
 ScheduleSpace::ScheduleSpace(std::string op, std::vector<Knob> knobs, Rule valid, Config default_config)
+    : ScheduleSpace(std::move(op), std::move(knobs), std::move(valid), std::move(default_config), true) {}
+
+ScheduleSpace::ScheduleSpace(std::string op, std::vector<Knob> knobs, Rule valid, Config default_config, bool checked)
     : op_(std::move(op)), knobs_(std::move(knobs)), valid_(std::move(valid)), default_(std::move(default_config)) {
   // The default must itself be a valid point of the space: a space whose default it
   // cannot run is a bug in the operator, caught the first time the space is built.
-  if (std::string why = check(default_); !why.empty())
+  if (std::string why = check(default_); checked && !why.empty())
     fail("internal: default config of {} is invalid: {}", op_, why);
+}
+
+ScheduleSpace ScheduleSpace::restricted(const std::map<std::string, std::string>& fixed) const {
+  std::vector<Knob> knobs = knobs_;
+  for (const auto& [name, value] : fixed) {
+    const Knob& k = knob(name);
+    if (std::find(k.values.begin(), k.values.end(), value) == k.values.end())
+      fail("knob '{}' of {} has no value '{}' (allowed: {})", name, op_, value, fmt::join(k.values, ", "));
+    for (Knob& r : knobs)
+      if (r.name == name) r.values = {value};
+  }
+  Config d = default_;
+  for (const auto& [name, value] : fixed) d.set(name, value);
+  if (!check(d).empty()) {
+    // Its first valid config: the rule may tie the fixed values to other knobs' values.
+    ScheduleSpace probe(op_, knobs, valid_, default_, /*checked=*/false);
+    if (probe.size() == 0) fail("no valid config of {} has {}", op_, Config(fixed).str());
+    d = probe.at(0);
+  }
+  return ScheduleSpace(op_, std::move(knobs), valid_, std::move(d));
+}
+
+bool ScheduleSpace::has_values(const Config& c, const std::map<std::string, std::string>& fixed) {
+  for (const auto& [name, value] : fixed)
+    if (!c.values().count(name) || c.get(name) != value) return false;
+  return true;
 }
 
 const Knob& ScheduleSpace::knob(const std::string& name) const {

@@ -63,6 +63,14 @@ class ScheduleSpace {
   Config sample(const std::function<std::uint64_t()>& next,
                 const std::map<std::string, std::string>& fixed = {}) const;
 
+  // The same space with some knobs fixed to one value each (a tuning run that explores
+  // the rest; its configs are configs of this space). Its default is this default with
+  // those values, or its first valid config when that is invalid. Error for an unknown
+  // knob, a value outside a knob's set, or no valid config.
+  ScheduleSpace restricted(const std::map<std::string, std::string>& fixed) const;
+  // Whether `c` has every value of `fixed`.
+  static bool has_values(const Config& c, const std::map<std::string, std::string>& fixed);
+
   // Empty if `c` is a complete, valid config of this space, else why not (naming the
   // knob and the allowed values, or the rule).
   std::string check(const Config& c) const;
@@ -74,6 +82,8 @@ class ScheduleSpace {
   Config from_json(const nlohmann::json& j) const;
 
  private:
+  // `checked`: refuse an invalid default (every public constructor does).
+  ScheduleSpace(std::string op, std::vector<Knob> knobs, Rule valid, Config default_config, bool checked);
   Config raw_config(std::uint64_t raw) const;
   std::uint64_t raw_index(const Config& c) const;
   const std::vector<std::uint64_t>& valid_raw() const;

@@ -74,7 +74,10 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
   // Every workload's space is built before anything is measured, so a workload the
   // target cannot compile is refused up front rather than after an hour of tuning.
   std::vector<ScheduleSpace> spaces;
-  for (const SuiteEntry& e : workloads) spaces.push_back(schedule_space(e.workload, target));
+  for (const SuiteEntry& e : workloads) {
+    const ScheduleSpace space = schedule_space(e.workload, target);
+    spaces.push_back(options.fixed.empty() ? space : space.restricted(options.fixed));
+  }
 
   std::vector<TrialRecord> all;  // the log's records, then this session's
   std::error_code ec;
@@ -93,6 +96,7 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
     std::vector<TrialRecord> history, transfer;
     for (const TrialRecord& r : all) {
       if (!same_conditions(r, target, options.measure.threads)) continue;
+      if (!ScheduleSpace::has_values(r.config, options.fixed)) continue;
       if (r.key == key) history.push_back(r);
       else if (same_family(entry.workload, r.key)) transfer.push_back(r);
     }

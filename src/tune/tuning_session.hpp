@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct SessionOptions {
   std::string log;          // JSON Lines log, appended to (created if missing)
   MeasureOptions measure;
   bool progress = false;    // draw a progress bar on stderr
+  // Knobs held at one value: the session explores the rest (ScheduleSpace::restricted),
+  // and counts and learns only from the log's trials that have these values.
+  std::map<std::string, std::string> fixed;
 };
 
 struct WorkloadSummary {

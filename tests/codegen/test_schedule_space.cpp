@@ -37,6 +37,28 @@ TEST(ScheduleSpace, SizeCountsValidConfigsAndIndexRoundTrips) {
   EXPECT_THROW(s.at(10), Error);
 }
 
+TEST(ScheduleSpace, RestrictedHoldsKnobsAndKeepsTheRule) {
+  const ScheduleSpace s = toy_space();
+  const ScheduleSpace r = s.restricted({{"a", "4"}});
+  EXPECT_EQ(r.size(), 2u);  // (4, x, 0) and (4, x, 1)
+  for (std::uint64_t i = 0; i < r.size(); ++i) {
+    EXPECT_EQ(r.at(i).get("a"), "4");
+    EXPECT_EQ(s.check(r.at(i)), "");
+  }
+  // The default with a = 4 is valid here; with b = y it would not be, so a restriction
+  // that forces both has no valid config.
+  EXPECT_EQ(r.default_config().get("a"), "4");
+  EXPECT_THROW(s.restricted({{"a", "4"}, {"b", "y"}}), Error);
+  EXPECT_THROW(s.restricted({{"a", "3"}}), Error);
+  EXPECT_THROW(s.restricted({{"z", "1"}}), Error);
+  // A default the rule refuses is replaced by a valid config that has the fixed values.
+  const ScheduleSpace a4 = ScheduleSpace("toy", s.knobs(), [](const Config& c) -> std::string {
+    return c.get_int("a") == 4 && c.get("c") == "0" ? "a = 4 needs c = 1" : "";
+  }, s.default_config()).restricted({{"a", "4"}});
+  EXPECT_EQ(a4.default_config().get("a"), "4");
+  EXPECT_EQ(a4.default_config().get("c"), "1");
+}
+
 TEST(ScheduleSpace, SamplesUniformlyOverValidConfigs) {
   const ScheduleSpace s = toy_space();
   testing::Rng rng(3);

@@ -189,6 +189,9 @@ TEST(TuneCli, RefusalsAreOneLineAndExitCode2) {
       {{"tune", "--key", kTinyKey, "--trials", "0", "--log", log}, "--trials 0 is out of range"},
       {{"tune", "--suite", "resnet18", "--names", "C99", "--trials", "4", "--log", log}, "no workload 'C99'"},
       {{"tune", "--key", kTinyKey, "--trials", "4", "--log", log, "--target", "arm-64-linux"}, "cannot run on this machine"},
+      {{"tune", "--key", kTinyKey, "--trials", "4", "--log", log, "--fix", "tile_o"}, "--fix 'tile_o' is not knob=value"},
+      {{"tune", "--key", kTinyKey, "--trials", "4", "--log", log, "--fix", "tile_o=3"}, "knob 'tile_o' of bit-serial conv2d has no value '3' (allowed: "},
+      {{"tune", "--key", kTinyKey, "--trials", "4", "--log", log, "--fix", "colour=red"}, "unknown knob 'colour'"},
       {{"conv2d", "--input", "x.npy", "--weight", "w.npy", "--act", "u1", "--wgt", "b1", "--out", "y.npy", "--log", log}, "--log is read by --config best only"},
   };
   for (const Case& c : cases) {
@@ -198,6 +201,26 @@ TEST(TuneCli, RefusalsAreOneLineAndExitCode2) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(log)) << "a refused run must not create the log";
+}
+
+TEST(TuneCli, FixedKnobsHoldInEveryTrialAndOnlyMatchingTrialsCount) {
+  cli_test::TempDir dir;
+  const std::string log = dir.file("t.jsonl");
+  ASSERT_EQ(run_bitforge(tune_args(log, 3)).exit_code, 0);  // unrestricted trials first
+  std::vector<std::string> args = tune_args(log, 3);
+  for (const char* a : {"--fix", "unroll_planes=1,split_words=1"}) args.push_back(a);
+  const auto r = run_bitforge(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const LoadedRecords loaded = load_records({log});
+  int matching = 0;
+  for (std::size_t i = 0; i < loaded.records.size(); ++i) {
+    const Config& c = loaded.records[i].config;
+    const bool fixed = c.get("unroll_planes") == "1" && c.get("split_words") == "1";
+    if (i >= 3) EXPECT_TRUE(fixed) << "trial " << i << " broke --fix: " << c.str();
+    matching += fixed;
+  }
+  // The run measured until three trials had the fixed values, earlier ones included.
+  EXPECT_EQ(matching, 3) << loaded.records.size() << " trials in the log";
 }
 
 TEST(TuneCli, Conv2dConfigBestUsesTheLogAndComputesTheReferenceResult) {
