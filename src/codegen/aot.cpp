@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "codegen/bitserial_microkernel.hpp"
 #include "codegen/codegen.hpp"
 #include "codegen/generated_operator.hpp"
 #include "codegen/lowering.hpp"
@@ -256,9 +257,8 @@ std::string compile_kernel_aot(const Workload& wl, const Config& config, const C
   if (!fs::is_directory(dir)) fail("output directory '{}' is not a directory", dir);
   // A microkernel is a function of bitforge's own library, called by JIT kernels; the AOT
   // library does not carry it (yet), so its objects would not link.
-  if (config.values().count("microkernel") && config.get("microkernel") != "none")
-    fail("config uses microkernel {}, which ahead-of-time kernels cannot call yet (allowed: microkernel none)",
-         config.get("microkernel"));
+  if (const std::string mk = codegen::microkernel_of(config); mk != "none")
+    fail("config uses microkernel {}, which ahead-of-time kernels cannot call yet (allowed: microkernel none)", mk);
   // File-system and Halide failures become Errors (one line at the CLI, exit 2) instead
   // of escaping as other exception types.
   try {

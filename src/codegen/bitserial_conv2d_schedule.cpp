@@ -190,7 +190,7 @@ std::unique_ptr<GeneratedOperator> generate_bitserial_conv2d(const Conv2d& wl, c
   const PackAxis axis = knob_or(config, "pack_axis", "c") == "cs" ? PackAxis::ChannelsAndColumns : PackAxis::Channels;
   const PlaneSums sums = config.get("plane_sums") == "separate" ? PlaneSums::Separate : PlaneSums::Shifted;
   CoreMicrokernel mk;
-  if (knob_or(config, "microkernel", "none") == kNibbleLutAvx2) {
+  if (microkernel_of(config) == kNibbleLutAvx2) {
     mk.nibble_lut_avx2 = true;
     mk.tile_pixels = static_cast<int>(config.get_int("tile_x"));
     mk.tile_vectors = static_cast<int>(config.get_int("tile_o") / 4);

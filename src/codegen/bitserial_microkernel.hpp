@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <string>
 
+#include "codegen/schedule_space.hpp"
+
 struct halide_buffer_t;
 
 namespace bitforge::codegen {
@@ -33,6 +35,12 @@ namespace bitforge::codegen {
 constexpr const char* kNibbleLutAvx2 = "avx2_nibble_lut";
 constexpr const char* kNibbleLutAvx2Symbol = "bitforge_bitserial_nibble_lut_avx2";
 constexpr std::uint64_t kLowNibbles = 0x0f0f0f0f0f0f0f0full;
+
+// The microkernel a config runs its core with: "none" when it has none or no such knob
+// (dense layers).
+inline std::string microkernel_of(const Config& c) {
+  return c.values().count("microkernel") ? c.get("microkernel") : "none";
+}
 
 // The extern stage's entry point (C linkage; the name is kNibbleLutAvx2Symbol). Inputs:
 // the split activations and weights above; the geometry (words per plane, activation

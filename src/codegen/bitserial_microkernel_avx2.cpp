@@ -6,7 +6,8 @@
 // accumulator: 2 AND, 2 vpshufb, 2 byte adds — 6 instructions per 256 bits, where the
 // generated core needs 9 (shift, 3 AND, 2 vpshufb, byte add, vpsadbw, 64-bit add). A
 // byte lane gains at most 8 per step, so the byte sums are flushed through vpsadbw into
-// 64-bit sums every 31 steps and at the end of each plane pair (shifted by 2^(i+j)).
+// 64-bit sums every chunk of at most 31 steps; a plane pair's sum is shifted by 2^(i+j)
+// once, and a single pair's goes straight to the int32 outputs.
 #include <immintrin.h>
 
 #include <HalideRuntime.h>
@@ -43,21 +44,9 @@ struct Geometry {
   std::ptrdiff_t act_i, wgt_j;  // element steps between planes
   std::vector<Step> steps;      // taps x words, in memory order
   int chunk = 1;                // steps per byte sum (the last may have fewer)
-  bool one_pair = false;        // one plane pair: its sum is the tile's whole sum
 };
 
 #define BITFORGE_AVX2 __attribute__((target("avx2")))
-
-// Adds the byte sums, shifted by `shift`, into the 64-bit sums.
-template <int P, int V>
-BITFORGE_AVX2 inline void flush(const __m256i (&acc)[P][V], __m256i (&sums)[P][V], int shift) {
-  const __m128i count = _mm_cvtsi32_si128(shift);
-#pragma GCC unroll 8
-  for (int p = 0; p < P; ++p)
-#pragma GCC unroll 8
-    for (int v = 0; v < V; ++v)
-      sums[p][v] = _mm256_add_epi64(sums[p][v], _mm256_sll_epi64(_mm256_sad_epu8(acc[p][v], _mm256_setzero_si256()), count));
-}
 
 // Writes channels [first, first + count) of a block of 4 * V from 64-bit-lane sums.
 template <int V>
@@ -111,44 +100,27 @@ BITFORGE_AVX2 inline __m256i nibble_lut() {
                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
 }
 
-// Byte sums of `count` steps (at most kMaxByteSteps) of one plane pair, N > 0: exactly N.
-// Not inlined: on its own the loop has the register file to itself (inlined, GCC kept the
-// tile's 64-bit sums live across it and spilled accumulators: 1.6x slower). The step loop
+// The sum of one plane pair over all its steps, in byte sums of `chunk` steps (N > 0:
+// exactly N), each flushed through vpsadbw into 64-bit sums kept in registers. Either
+// added, shifted by `shift`, into `sums`, or (out != nullptr: a single plane pair, full
+// blocks) stored straight as the int32 outputs, so no tile state goes through memory.
+// Not inlined: on its own the loop has the register file to itself (inlined, GCC kept
+// the caller's sums live across it and spilled accumulators: 1.6x slower). The step loop
 // is not unrolled either: unrolled, GCC hoisted every step's loads to the top and spilled
 // them.
 template <int P, int V, int N>
-BITFORGE_AVX2 __attribute__((noinline)) void byte_sums(const Step* step, int count, const u64* const (&act)[P],
-                                                       const u64* wgt, __m256i (&out)[P][V]) {
-  // Local accumulators: __m256i may alias anything, so sums kept in `out` would be
-  // stored after every step.
-  __m256i acc[P][V];
+BITFORGE_AVX2 __attribute__((noinline)) void pair_sums(const Step* step, int steps, int chunk,
+                                                       const u64* const (&act)[P], const u64* wgt, int shift,
+                                                       __m256i (&sums)[P][V], std::int32_t* out,
+                                                       std::ptrdiff_t out_px) {
+  // Local sums: __m256i may alias anything, so sums kept in `sums` would be stored after
+  // every step.
   const __m256i lut = nibble_lut();
+  __m256i total[P][V], acc[P][V];
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 8
-    for (int v = 0; v < V; ++v) acc[p][v] = _mm256_setzero_si256();
-  if constexpr (N > 0) count = N;
-#pragma GCC unroll 1
-  for (int k = 0; k < count; ++k, ++step) add_step<P, V>(acc, step, act, wgt, lut);
-#pragma GCC unroll 8
-  for (int p = 0; p < P; ++p)
-#pragma GCC unroll 8
-    for (int v = 0; v < V; ++v) out[p][v] = acc[p][v];
-}
-
-// The whole sum of a single plane pair for full blocks, in chunks of `chunk` steps (N > 0:
-// exactly N), straight to the int32 outputs: the 64-bit sums stay in registers and no
-// tile state goes through memory between chunks.
-template <int P, int V, int N>
-BITFORGE_AVX2 __attribute__((noinline)) void pair_to_output(const Step* step, int steps, int chunk,
-                                                            const u64* const (&act)[P], const u64* wgt,
-                                                            std::int32_t* out, std::ptrdiff_t out_px) {
-  const __m256i lut = nibble_lut();
-  __m256i sums[P][V], acc[P][V];
-#pragma GCC unroll 8
-  for (int p = 0; p < P; ++p)
-#pragma GCC unroll 8
-    for (int v = 0; v < V; ++v) sums[p][v] = _mm256_setzero_si256();
+    for (int v = 0; v < V; ++v) total[p][v] = _mm256_setzero_si256();
   if constexpr (N > 0) chunk = N;
   for (int first = 0; first < steps; first += chunk) {
 #pragma GCC unroll 8
@@ -162,59 +134,50 @@ BITFORGE_AVX2 __attribute__((noinline)) void pair_to_output(const Step* step, in
     for (int p = 0; p < P; ++p)
 #pragma GCC unroll 8
       for (int v = 0; v < V; ++v)
-        sums[p][v] = _mm256_add_epi64(sums[p][v], _mm256_sad_epu8(acc[p][v], _mm256_setzero_si256()));
+        total[p][v] = _mm256_add_epi64(total[p][v], _mm256_sad_epu8(acc[p][v], _mm256_setzero_si256()));
   }
+  if (out != nullptr) {
 #pragma GCC unroll 8
-  for (int p = 0; p < P; ++p) store_block<V>(sums[p], out + p * out_px, 0, 4 * V);
+    for (int p = 0; p < P; ++p) store_block<V>(total[p], out + p * out_px, 0, 4 * V);
+    return;
+  }
+  const __m128i count = _mm_cvtsi32_si128(shift);
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) sums[p][v] = _mm256_add_epi64(sums[p][v], _mm256_sll_epi64(total[p][v], count));
 }
 
-// The usual chunk lengths (1x1 and 3x3 windows of 1, 2, 4 or 8 words) known.
+// pair_sums with the usual chunk lengths (1x1 and 3x3 windows of 1, 2, 4 or 8 words) known.
 template <int P, int V>
-BITFORGE_AVX2 void byte_sums_of(const Step* step, int count, const u64* const (&act)[P], const u64* wgt,
-                                __m256i (&acc)[P][V]) {
-  switch (count) {
-    case 1: return byte_sums<P, V, 1>(step, 1, act, wgt, acc);
-    case 2: return byte_sums<P, V, 2>(step, 2, act, wgt, acc);
-    case 4: return byte_sums<P, V, 4>(step, 4, act, wgt, acc);
-    case 9: return byte_sums<P, V, 9>(step, 9, act, wgt, acc);
-    case 18: return byte_sums<P, V, 18>(step, 18, act, wgt, acc);
-    default: return byte_sums<P, V, 0>(step, count, act, wgt, acc);
-  }
-}
-template <int P, int V>
-BITFORGE_AVX2 void pair_to_output_of(const Step* step, int steps, int chunk, const u64* const (&act)[P],
-                                     const u64* wgt, std::int32_t* out, std::ptrdiff_t out_px) {
-  switch (chunk) {
-    case 1: return pair_to_output<P, V, 1>(step, steps, 1, act, wgt, out, out_px);
-    case 2: return pair_to_output<P, V, 2>(step, steps, 2, act, wgt, out, out_px);
-    case 4: return pair_to_output<P, V, 4>(step, steps, 4, act, wgt, out, out_px);
-    case 9: return pair_to_output<P, V, 9>(step, steps, 9, act, wgt, out, out_px);
-    case 18: return pair_to_output<P, V, 18>(step, steps, 18, act, wgt, out, out_px);
-    case 24: return pair_to_output<P, V, 24>(step, steps, 24, act, wgt, out, out_px);
-    default: return pair_to_output<P, V, 0>(step, steps, chunk, act, wgt, out, out_px);
+BITFORGE_AVX2 void pair_sums_of(const Geometry& g, const u64* const (&act)[P], const u64* wgt, int shift,
+                                __m256i (&sums)[P][V], std::int32_t* out = nullptr, std::ptrdiff_t out_px = 0) {
+  const Step* step = g.steps.data();
+  const int steps = static_cast<int>(g.steps.size());
+  switch (g.chunk) {
+    case 1: return pair_sums<P, V, 1>(step, steps, 1, act, wgt, shift, sums, out, out_px);
+    case 2: return pair_sums<P, V, 2>(step, steps, 2, act, wgt, shift, sums, out, out_px);
+    case 4: return pair_sums<P, V, 4>(step, steps, 4, act, wgt, shift, sums, out, out_px);
+    case 9: return pair_sums<P, V, 9>(step, steps, 9, act, wgt, shift, sums, out, out_px);
+    case 18: return pair_sums<P, V, 18>(step, steps, 18, act, wgt, shift, sums, out, out_px);
+    case 24: return pair_sums<P, V, 24>(step, steps, 24, act, wgt, shift, sums, out, out_px);
+    default: return pair_sums<P, V, 0>(step, steps, g.chunk, act, wgt, shift, sums, out, out_px);
   }
 }
 
-// The sums of one tile: sums[p][v] holds channels {l * V + v} of pixel p in 64-bit lanes.
+// The sums of one tile over every plane pair: sums[p][v] holds channels {l * V + v} of
+// pixel p in 64-bit lanes.
 template <int P, int V>
 BITFORGE_AVX2 void tile_sums(const Geometry& g, const u64* const (&act)[P], const u64* wgt, __m256i (&sums)[P][V]) {
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 8
     for (int v = 0; v < V; ++v) sums[p][v] = _mm256_setzero_si256();
-  const int steps = static_cast<int>(g.steps.size());
   for (int i = 0; i < g.act_planes; ++i) {
     const u64* plane[P];
 #pragma GCC unroll 8
     for (int p = 0; p < P; ++p) plane[p] = act[p] + i * g.act_i;
-    for (int j = 0; j < g.wgt_planes; ++j)
-      for (int first = 0; first < steps; first += g.chunk) {
-        __m256i acc[P][V];
-        const Step* step = g.steps.data() + first;
-        const u64* w = wgt + j * g.wgt_j;
-        byte_sums_of<P, V>(step, std::min(g.chunk, steps - first), plane, w, acc);
-        flush<P, V>(acc, sums, i + j);
-      }
+    for (int j = 0; j < g.wgt_planes; ++j) pair_sums_of<P, V>(g, plane, wgt + j * g.wgt_j, i + j, sums);
   }
 }
 
@@ -245,12 +208,11 @@ BITFORGE_AVX2 void run_tiles(const Geometry& geo, halide_buffer_t* act_b, halide
     for (int ob = at.o0 / B; ob * B < at.o1; ++ob) {
       const int first = std::max(at.o0 - ob * B, 0), last = std::min(at.o1 - ob * B, B);
       std::int32_t* block_out = out + (xs - x_min) * out_px + (ob * B - o_min);
-      if (geo.one_pair && first == 0 && last == B) {
-        pair_to_output_of<P, V>(geo.steps.data(), static_cast<int>(geo.steps.size()), geo.chunk, a,
-                                wgt + (ob - block0) * wgt_block, block_out, out_px);
+      __m256i sums[P][V];
+      if (geo.act_planes * geo.wgt_planes == 1 && first == 0 && last == B) {
+        pair_sums_of<P, V>(geo, a, wgt + (ob - block0) * wgt_block, 0, sums, block_out, out_px);
         continue;
       }
-      __m256i sums[P][V];
       tile_sums<P, V>(geo, a, wgt + (ob - block0) * wgt_block, sums);
 #pragma GCC unroll 8
       for (int p = 0; p < P; ++p)
@@ -343,7 +305,6 @@ extern "C" int bitforge_bitserial_nibble_lut_avx2(halide_buffer_t* act, halide_b
   // As few byte sums as fit, of equal length (36 steps: 18 + 18, not 31 + 5).
   const int steps = static_cast<int>(geo.steps.size()), sums = (steps + kMaxByteSteps - 1) / kMaxByteSteps;
   geo.chunk = (steps + sums - 1) / sums;
-  geo.one_pair = act_planes == 1 && wgt_planes == 1;
   run(geo, act, wgt, out, row_step, col_stride);
   return 0;
 }

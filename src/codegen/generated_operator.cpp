@@ -1,5 +1,7 @@
 #include "codegen/generated_operator.hpp"
 
+#include "codegen/bitserial_microkernel.hpp"
+
 #include "codegen/baseline_conv2d.hpp"
 #include "codegen/codegen.hpp"
 #include "codegen/lowering.hpp"
@@ -59,9 +61,7 @@ std::string kernel_name(const Workload& wl, const Config& config, const CodegenT
   const std::string px = config.values().count("tile_n") ? config.get("tile_n") : config.get("tile_x");
   const std::uint64_t h = fnv1a(workload_key(wl) + "|" + config.str() + "|" + target.halide);
   // A microkernel's name follows the ISA, as in XNNPACK's ukernel names.
-  const std::string isa = config.values().count("microkernel") && config.get("microkernel") != "none"
-                              ? config.get("microkernel")
-                              : target.isa;
+  const std::string mk = microkernel_of(config), isa = mk != "none" ? mk : target.isa;
   return fmt::format("bf_{}_{}{}_o{}x{}_{}_{:08x}", lw.dense ? "dense" : "conv2d", lw.conv.act.name(),
                      lw.conv.wgt.name(), config.get("tile_o"), px, isa,
                      static_cast<std::uint32_t>(h ^ (h >> 32)));

@@ -73,7 +73,7 @@ std::shared_ptr<const PrepareStage> prepare_stage(const Workload& wl, const Conf
   std::string key = workload_key(wl) + "|" + t.halide;
   for (const char* knob : {"word", "pack_axis", "microkernel"})  // the knobs the weight layout depends on
     if (cfg.values().count(knob)) key += "|" + cfg.get(knob);
-  if (cfg.values().count("microkernel") && cfg.get("microkernel") != "none") key += "|" + cfg.get("tile_o");
+  if (codegen::microkernel_of(cfg) != "none") key += "|" + cfg.get("tile_o");  // its channel blocks
   std::lock_guard<std::mutex> lock(prepare_mutex);
   if (auto it = prepare_cache.find(key); it != prepare_cache.end()) return it->second;
   auto stage = std::make_shared<PrepareStage>();
