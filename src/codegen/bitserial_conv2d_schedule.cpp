@@ -33,6 +33,13 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
     // The microkernel computes a row of tiles per call (its own register tiles inside),
     // so a call's fixed cost is spread over a row; the weights it reads are prepared.
     f.sum.compute_at(loops.tiled, loops.yo).store_in(MemoryType::Stack);  // a row: no malloc per call
+    // The sums in the order the epilogue reads vectors of them: channels innermost for a
+    // tile vectorized along channels, else pixels (with channels innermost, a vector of
+    // pixels was gathered, a load per lane).
+    if (t.vector == 1 || !t.vector_on_o) {
+      const std::vector<Var> a = f.sum.args();  // (oi, g, x, y, n)
+      f.sum.reorder_storage(a[2], a[0], a[1], a[3], a[4]);
+    }
     f.weight_words.compute_root();  // prepare's words, before their split
   } else {
     schedule_core(cfg, f, loops, t);

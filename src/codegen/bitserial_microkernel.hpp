@@ -47,7 +47,9 @@ inline std::string microkernel_of(const Config& c) {
 // and weight planes, kernel rows and columns, the packed-row step per output row (the
 // stride, or 1 when only sampled rows were packed), column stride, dilations); the
 // register tile (pixels of a row x vectors of four channels). Output: int32 sums
-// (oi, g, x, y, n). Returns 0, or -1 for a tile it has no code for.
+// (oi, g, x, y, n), stored channels innermost or pixels innermost (oi's or x's stride 1;
+// the schedule picks the order its epilogue vectorizes). Returns 0, or -1 for a tile or
+// a layout it has no code for.
 extern "C" int bitforge_bitserial_nibble_lut_avx2(halide_buffer_t* act, halide_buffer_t* wgt, int words, int act_planes,
                                                   int wgt_planes, int kernel_h, int kernel_w, int row_step,
                                                   int col_stride, int dil_h, int dil_w, int tile_pixels,

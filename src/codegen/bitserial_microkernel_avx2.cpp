@@ -7,7 +7,8 @@
 // generated core needs 9 (shift, 3 AND, 2 vpshufb, byte add, vpsadbw, 64-bit add). A
 // byte lane gains at most 8 per step, so the byte sums are flushed through vpsadbw into
 // 64-bit sums every chunk of at most 31 steps; a plane pair's sum is shifted by 2^(i+j)
-// once, and a single pair's goes straight to the int32 outputs.
+// once, and a single pair's goes straight to the int32 outputs, a whole row of tiles per
+// call.
 #include <immintrin.h>
 
 #include <HalideRuntime.h>
@@ -48,24 +49,91 @@ struct Geometry {
 
 #define BITFORGE_AVX2 __attribute__((target("avx2")))
 
-// Writes channels [first, first + count) of a block of 4 * V from 64-bit-lane sums.
-template <int V>
-BITFORGE_AVX2 void store_block(const __m256i (&sums)[V], std::int32_t* out, int first, int count) {
-  __m256i packed;
-  if constexpr (V == 2) {
-    // Vector v lane l is channel 2l + v: the odd channels move into the high halves.
-    packed = _mm256_or_si256(sums[0], _mm256_slli_epi64(sums[1], 32));
-  } else {
-    packed = _mm256_permutevar8x32_epi32(sums[0], _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
-  }
-  if (first == 0 && count == 4 * V) {
-    if constexpr (V == 2) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), packed);
-    else _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(packed));
+// Where a tile's int32 outputs go: output (c, p) of the block — channel c of the block,
+// pixel p of the tile — is at at[(c0 + c) * ch + p * px]. One of the strides is 1: the
+// schedule stores the sums in the order its epilogue reads vectors of them.
+struct TileOut {
+  std::int32_t* at;  // the tile's first pixel, in the buffer's first channel
+  std::ptrdiff_t c0, ch, px;
+};
+
+// Writes channels [first, first + count) of a tile's sums (sums[p][v] lane l: channel
+// l * V + v of pixel p, in 64-bit lanes). Channels innermost: a vector of the block's
+// channels per pixel. Pixels innermost: rows of P pixels per channel — two pixels share
+// a 64-bit lane after one shift and one OR, four make a 128-bit row after an unpack.
+template <int P, int V>
+BITFORGE_AVX2 __attribute__((always_inline)) inline void store_tile(const __m256i (&sums)[P][V], const TileOut& o,
+                                                                    int first, int count) {
+  constexpr int B = 4 * V;
+  const int last = first + count;
+  const bool whole = first == 0 && last == B;
+  auto wanted = [&](int c) { return whole || (c >= first && c < last); };
+  if (o.ch == 1) {
+#pragma GCC unroll 8
+    for (int p = 0; p < P; ++p) {
+      std::int32_t* pixel = o.at + p * o.px;
+      __m256i packed;
+      if constexpr (V == 2) {
+        // Vector v lane l is channel 2l + v: the odd channels move into the high halves.
+        packed = _mm256_or_si256(sums[p][0], _mm256_slli_epi64(sums[p][1], 32));
+      } else {
+        packed = _mm256_permutevar8x32_epi32(sums[p][0], _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
+      }
+      if (whole) {
+        if constexpr (V == 2) _mm256_storeu_si256(reinterpret_cast<__m256i*>(pixel + o.c0), packed);
+        else _mm_storeu_si128(reinterpret_cast<__m128i*>(pixel + o.c0), _mm256_castsi256_si128(packed));
+        continue;
+      }
+      alignas(32) std::int32_t all[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(all), packed);
+      std::copy(all + first, all + last, pixel + (o.c0 + first));
+    }
     return;
   }
-  alignas(32) std::int32_t all[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(all), packed);
-  std::copy(all + first, all + first + count, out);
+  auto row = [&](int c) { return o.at + (o.c0 + c) * o.ch; };  // channel c's pixels
+  if constexpr (P % 2 == 1) {
+    alignas(32) std::int64_t lanes[P][V][4];
+#pragma GCC unroll 8
+    for (int p = 0; p < P; ++p)
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[p][v]), sums[p][v]);
+    for (int c = first; c < last; ++c)
+      for (int p = 0; p < P; ++p) row(c)[p] = static_cast<std::int32_t>(lanes[p][c % V][c / V]);
+    return;
+  }
+  __m256i pairs[P / 2][V];  // lane l: channel l * V + v of pixels 2q and 2q + 1
+#pragma GCC unroll 8
+  for (int q = 0; q < P / 2; ++q)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) pairs[q][v] = _mm256_or_si256(sums[2 * q][v], _mm256_slli_epi64(sums[2 * q + 1][v], 32));
+  if constexpr (P == 2) {
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) {
+      const __m128d halves[2] = {_mm_castsi128_pd(_mm256_castsi256_si128(pairs[0][v])),
+                                 _mm_castsi128_pd(_mm256_extracti128_si256(pairs[0][v], 1))};
+#pragma GCC unroll 4
+      for (int l = 0; l < 4; ++l) {
+        if (!wanted(l * V + v)) continue;
+        double* pixels = reinterpret_cast<double*>(row(l * V + v));
+        if (l % 2 == 0) _mm_storel_pd(pixels, halves[l / 2]); else _mm_storeh_pd(pixels, halves[l / 2]);
+      }
+    }
+  } else {
+#pragma GCC unroll 8
+    for (int h = 0; h < P / 4; ++h)
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v) {
+        // Rows of four pixels: channels (0, 2) * V + v in `even`'s halves, (1, 3) * V + v in `odd`'s.
+        const __m256i even = _mm256_unpacklo_epi64(pairs[2 * h][v], pairs[2 * h + 1][v]);
+        const __m256i odd = _mm256_unpackhi_epi64(pairs[2 * h][v], pairs[2 * h + 1][v]);
+        const __m128i rows[4] = {_mm256_castsi256_si128(even), _mm256_castsi256_si128(odd),
+                                 _mm256_extracti128_si256(even, 1), _mm256_extracti128_si256(odd, 1)};
+#pragma GCC unroll 4
+        for (int l = 0; l < 4; ++l)
+          if (wanted(l * V + v))
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(row(l * V + v) + 4 * h), rows[l]);
+      }
+  }
 }
 
 // One step into the byte sums: a tap's packed word against V vectors of weights, for P
@@ -100,23 +168,29 @@ BITFORGE_AVX2 inline __m256i nibble_lut() {
                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
 }
 
-// The sum of one plane pair over all its steps, in byte sums of `chunk` steps (N > 0:
-// exactly N), each flushed through vpsadbw into 64-bit sums kept in registers. Either
-// added, shifted by `shift`, into `sums`, or (out != nullptr: a single plane pair, full
-// blocks) stored straight as the int32 outputs, so no tile state goes through memory.
-// Not inlined: on its own the loop has the register file to itself (inlined, GCC kept
-// the caller's sums live across it and spilled accumulators: 1.6x slower). The step loop
-// is not unrolled either: unrolled, GCC hoisted every step's loads to the top and spilled
-// them.
+// The sum of one plane pair over all its steps for one tile, in byte sums of `chunk`
+// steps (N > 0: exactly N), each flushed through vpsadbw into 64-bit sums kept in
+// registers. The step loop is not unrolled: unrolled, GCC hoisted every step's loads to
+// the top and spilled them.
 template <int P, int V, int N>
-BITFORGE_AVX2 __attribute__((noinline)) void pair_sums(const Step* step, int steps, int chunk,
-                                                       const u64* const (&act)[P], const u64* wgt, int shift,
-                                                       __m256i (&sums)[P][V], std::int32_t* out,
-                                                       std::ptrdiff_t out_px) {
-  // Local sums: __m256i may alias anything, so sums kept in `sums` would be stored after
-  // every step.
-  const __m256i lut = nibble_lut();
-  __m256i total[P][V], acc[P][V];
+BITFORGE_AVX2 __attribute__((always_inline)) inline void pair_total(const Step* step, int steps, int chunk,
+                                                                    const u64* const (&act)[P], const u64* wgt,
+                                                                    __m256i lut, __m256i (&total)[P][V]) {
+  __m256i acc[P][V];
+  if constexpr (N == 1) {
+    // A chunk of one step is a reduction of one step (a 1x1 layer's single word): no
+    // loop, so nothing is added to zero.
+#pragma GCC unroll 8
+    for (int p = 0; p < P; ++p)
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v) acc[p][v] = _mm256_setzero_si256();
+    add_step<P, V>(acc, step, act, wgt, lut);
+#pragma GCC unroll 8
+    for (int p = 0; p < P; ++p)
+#pragma GCC unroll 8
+      for (int v = 0; v < V; ++v) total[p][v] = _mm256_sad_epu8(acc[p][v], _mm256_setzero_si256());
+    return;
+  }
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 8
@@ -136,11 +210,18 @@ BITFORGE_AVX2 __attribute__((noinline)) void pair_sums(const Step* step, int ste
       for (int v = 0; v < V; ++v)
         total[p][v] = _mm256_add_epi64(total[p][v], _mm256_sad_epu8(acc[p][v], _mm256_setzero_si256()));
   }
-  if (out != nullptr) {
-#pragma GCC unroll 8
-    for (int p = 0; p < P; ++p) store_block<V>(total[p], out + p * out_px, 0, 4 * V);
-    return;
-  }
+}
+
+// pair_total added, shifted by `shift`, into `sums`. Not inlined (nor is the row below):
+// on its own the loop has the register file to itself (inlined, GCC kept the caller's
+// sums live across it and spilled accumulators: 1.6x slower). `total` is local because
+// __m256i may alias anything: sums kept in `sums` would be stored after every step.
+template <int P, int V, int N>
+BITFORGE_AVX2 __attribute__((noinline)) void pair_sums(const Step* step, int steps, int chunk,
+                                                       const u64* const (&act)[P], const u64* wgt, int shift,
+                                                       __m256i (&sums)[P][V]) {
+  __m256i total[P][V];
+  pair_total<P, V, N>(step, steps, chunk, act, wgt, nibble_lut(), total);
   const __m128i count = _mm_cvtsi32_si128(shift);
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p)
@@ -148,20 +229,51 @@ BITFORGE_AVX2 __attribute__((noinline)) void pair_sums(const Step* step, int ste
     for (int v = 0; v < V; ++v) sums[p][v] = _mm256_add_epi64(sums[p][v], _mm256_sll_epi64(total[p][v], count));
 }
 
-// pair_sums with the usual chunk lengths (1x1 and 3x3 windows of 1, 2, 4 or 8 words) known.
-template <int P, int V>
-BITFORGE_AVX2 void pair_sums_of(const Geometry& g, const u64* const (&act)[P], const u64* wgt, int shift,
-                                __m256i (&sums)[P][V], std::int32_t* out = nullptr, std::ptrdiff_t out_px = 0) {
-  const Step* step = g.steps.data();
-  const int steps = static_cast<int>(g.steps.size());
-  switch (g.chunk) {
-    case 1: return pair_sums<P, V, 1>(step, steps, 1, act, wgt, shift, sums, out, out_px);
-    case 2: return pair_sums<P, V, 2>(step, steps, 2, act, wgt, shift, sums, out, out_px);
-    case 4: return pair_sums<P, V, 4>(step, steps, 4, act, wgt, shift, sums, out, out_px);
-    case 9: return pair_sums<P, V, 9>(step, steps, 9, act, wgt, shift, sums, out, out_px);
-    case 18: return pair_sums<P, V, 18>(step, steps, 18, act, wgt, shift, sums, out, out_px);
-    case 24: return pair_sums<P, V, 24>(step, steps, 24, act, wgt, shift, sums, out, out_px);
-    default: return pair_sums<P, V, 0>(step, steps, g.chunk, act, wgt, shift, sums, out, out_px);
+// Where a row of tiles reads and writes, for single_pair_row.
+struct RowTiles {
+  const u64* act;            // the row's first packed word (pixel 0)
+  std::ptrdiff_t act_pixel;  // elements between the packed words of consecutive output pixels
+  int pixels;                // output pixels in the row (at least P)
+  const u64* wgt;            // the first full block's weights
+  std::ptrdiff_t wgt_block;  // elements between blocks
+  int blocks;                // full blocks of 4 * V channels
+  std::int32_t* out;         // pixel 0 of the buffer's first channel
+  std::ptrdiff_t c0;         // the first full block's first channel, from the buffer's first
+  std::ptrdiff_t out_ch, out_px;  // elements between channels, between pixels
+};
+
+// A single plane pair (the sum is the output): every tile of a row, full blocks, stored
+// straight as int32 outputs. One call per row, not per tile: short reductions (a 1x1
+// layer has one step per tile) would otherwise pay a call per tile.
+template <int P, int V, int N>
+BITFORGE_AVX2 __attribute__((noinline)) void single_pair_row(const Step* step, int steps, int chunk,
+                                                             const RowTiles& row) {
+  const __m256i lut = nibble_lut();
+  for (int x = 0; x < row.pixels; x += P) {
+    const int xs = std::min(x, row.pixels - P);  // the last tile shifts inwards (recomputing is harmless)
+    const u64* a[P];
+#pragma GCC unroll 8
+    for (int p = 0; p < P; ++p) a[p] = row.act + (xs + p) * row.act_pixel;
+    for (int b = 0; b < row.blocks; ++b) {
+      __m256i total[P][V];
+      pair_total<P, V, N>(step, steps, chunk, a, row.wgt + b * row.wgt_block, lut, total);
+      store_tile<P, V>(total, {row.out + xs * row.out_px, row.c0 + b * 4 * V, row.out_ch, row.out_px}, 0, 4 * V);
+    }
+  }
+}
+
+// Calls f.template operator()<N>() with the chunk length N known for the usual ones
+// (1x1 and 3x3 windows of 1, 2, 4 or 8 words; 0: any other, at run time).
+template <typename F>
+void with_chunk(int chunk, F&& f) {
+  switch (chunk) {
+    case 1: return f.template operator()<1>();
+    case 2: return f.template operator()<2>();
+    case 4: return f.template operator()<4>();
+    case 9: return f.template operator()<9>();
+    case 18: return f.template operator()<18>();
+    case 24: return f.template operator()<24>();
+    default: return f.template operator()<0>();
   }
 }
 
@@ -177,7 +289,11 @@ BITFORGE_AVX2 void tile_sums(const Geometry& g, const u64* const (&act)[P], cons
     const u64* plane[P];
 #pragma GCC unroll 8
     for (int p = 0; p < P; ++p) plane[p] = act[p] + i * g.act_i;
-    for (int j = 0; j < g.wgt_planes; ++j) pair_sums_of<P, V>(g, plane, wgt + j * g.wgt_j, i + j, sums);
+    for (int j = 0; j < g.wgt_planes; ++j)
+      with_chunk(g.chunk, [&]<int N>() {
+        pair_sums<P, V, N>(g.steps.data(), static_cast<int>(g.steps.size()), g.chunk, plane, wgt + j * g.wgt_j, i + j,
+                           sums);
+      });
   }
 }
 
@@ -197,26 +313,33 @@ BITFORGE_AVX2 void run_tiles(const Geometry& geo, halide_buffer_t* act_b, halide
                    offset_of(wgt_b, {0, 0, 0, 0, 0, 0, wgt_b->dim[6].min, at.g});
   std::int32_t* out = reinterpret_cast<std::int32_t*>(out_b->host) +
                       offset_of(out_b, {out_b->dim[0].min, at.g, out_b->dim[2].min, at.y, at.n});
-  const std::ptrdiff_t act_px = act_b->dim[3].stride, wgt_block = wgt_b->dim[6].stride, out_px = out_b->dim[2].stride;
+  const std::ptrdiff_t act_px = act_b->dim[3].stride, wgt_block = wgt_b->dim[6].stride;
+  const std::ptrdiff_t out_ch = out_b->dim[0].stride, out_px = out_b->dim[2].stride;
   const int act_px0 = act_b->dim[3].min, block0 = wgt_b->dim[6].min, o_min = out_b->dim[0].min;
   const int x_min = out_b->dim[2].min;
+  // A single plane pair's full blocks: a call for the whole row. Partial blocks (the
+  // region's edges) and several plane pairs: tile by tile.
+  const bool single = geo.act_planes * geo.wgt_planes == 1;
+  const int full0 = (at.o0 + B - 1) / B, full1 = at.o1 / B;  // the full blocks [full0, full1)
+  if (single && full0 < full1) {
+    const RowTiles row{act + (x0 * col_stride - act_px0) * act_px, col_stride * act_px, x1 - x0,
+                       wgt + (full0 - block0) * wgt_block, wgt_block, full1 - full0,
+                       out + (x0 - x_min) * out_px, full0 * B - o_min, out_ch, out_px};
+    const int steps = static_cast<int>(geo.steps.size());
+    with_chunk(geo.chunk, [&]<int N>() { single_pair_row<P, V, N>(geo.steps.data(), steps, geo.chunk, row); });
+    if (full0 * B == at.o0 && full1 * B == at.o1) return;
+  }
   for (int x = x0; x < x1; x += P) {
     const int xs = std::min(x, x1 - P);  // the last tile shifts inwards (recomputing is harmless)
     const u64* a[P];
 #pragma GCC unroll 8
     for (int p = 0; p < P; ++p) a[p] = act + ((xs + p) * col_stride - act_px0) * act_px;
     for (int ob = at.o0 / B; ob * B < at.o1; ++ob) {
+      if (single && ob >= full0 && ob < full1) continue;
       const int first = std::max(at.o0 - ob * B, 0), last = std::min(at.o1 - ob * B, B);
-      std::int32_t* block_out = out + (xs - x_min) * out_px + (ob * B - o_min);
       __m256i sums[P][V];
-      if (geo.act_planes * geo.wgt_planes == 1 && first == 0 && last == B) {
-        pair_sums_of<P, V>(geo, a, wgt + (ob - block0) * wgt_block, 0, sums, block_out, out_px);
-        continue;
-      }
       tile_sums<P, V>(geo, a, wgt + (ob - block0) * wgt_block, sums);
-#pragma GCC unroll 8
-      for (int p = 0; p < P; ++p)
-        store_block<V>(sums[p], out + (xs + p - x_min) * out_px + (ob * B + first - o_min), first, last - first);
+      store_tile<P, V>(sums, {out + (xs - x_min) * out_px, ob * B - o_min, out_ch, out_px}, first, last - first);
     }
   }
 }
@@ -295,7 +418,9 @@ extern "C" int bitforge_bitserial_nibble_lut_avx2(halide_buffer_t* act, halide_b
   const halide_dimension_t* a = act->dim;
   const halide_dimension_t* w = wgt->dim;
   // The loads assume the halves (and a block's lanes) are adjacent, as the layouts say.
-  if (run == nullptr || a[0].stride != 1 || w[0].stride != 1 || w[1].stride != 4 * tile_vectors) return -1;
+  if (run == nullptr || a[0].stride != 1 || w[0].stride != 1 || w[1].stride != 4 * tile_vectors ||
+      (d[0].stride != 1 && d[2].stride != 1))
+    return -1;
   Geometry geo{act_planes, wgt_planes, a[2].stride, w[2].stride, {}};
   for (int r = 0; r < kernel_h; ++r)
     for (int s = 0; s < kernel_w; ++s)

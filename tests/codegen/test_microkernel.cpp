@@ -3,7 +3,9 @@
 // byte-sum flush mid-reduction (more than 31 steps), channel counts that leave partial
 // blocks of four or eight, rows narrower than the tile, strides, dilation, padding,
 // groups, several planes and both encodings (bipolar activations read the split weights
-// back for their correction). The sweeps cover it too, with random configs.
+// back for their correction); its sums stored channels innermost (an epilogue vectorized
+// along channels) and pixels innermost (along pixels). The sweeps cover it too, with
+// random configs.
 #include <gtest/gtest.h>
 
 #include "codegen/codegen.hpp"
@@ -23,11 +25,15 @@ const char* const kKeys[] = {
     "conv2d_u3b2_mb1ic24ih5iw3oc8kh3kw3ph1pw1g2_nchw_oihw_i32",      // groups, narrow rows
 };
 
-Config nibble_lut_config(const ScheduleSpace& space, const char* tile_o, const char* tile_x) {
+// vector_axis "o": the sums are stored channels innermost; "x": pixels innermost.
+Config nibble_lut_config(const ScheduleSpace& space, const char* tile_o, const char* tile_x,
+                         const char* vector_axis = "o") {
   Config c = space.default_config();
-  for (const auto& [knob, value] : std::initializer_list<std::pair<const char*, const char*>>{
+  const std::string x_width = std::string(tile_x) == "2" ? "1" : tile_x;  // a width that divides tile_x
+  const std::string width = std::string(vector_axis) == "o" ? "4" : x_width;
+  for (const auto& [knob, value] : std::initializer_list<std::pair<const char*, std::string>>{
            {"microkernel", "avx2_nibble_lut"}, {"word", "u64"}, {"pack_axis", "c"}, {"tile_o", tile_o},
-           {"tile_x", tile_x}, {"tile_y", "1"}, {"vector_axis", "o"}, {"vector_width", "4"},
+           {"tile_x", tile_x}, {"tile_y", "1"}, {"vector_axis", vector_axis}, {"vector_width", width},
            {"plane_sums", "shifted"}, {"unroll_planes", "0"}, {"unroll_window", "0"},
            {"loop_order", "taps_planes_words"}, {"split_words", "1"}, {"plane_axis", "pixel"}})
     c.set(knob, value);
@@ -45,16 +51,17 @@ TEST(NibbleLutAvx2, BitExactForEveryTile) {
     const Tensor want = reference::run(wl, ops.input, ops.weight, ops.params);
     int tiles = 0;
     for (const char* tile_o : {"4", "8"})
-      for (const char* tile_x : {"1", "2", "4", "8"}) {
-        const Config c = nibble_lut_config(space, tile_o, tile_x);
-        if (!space.check(c).empty()) continue;  // a tile larger than this workload's output
-        ++tiles;
-        SCOPED_TRACE(std::string(key) + " " + c.str());
-        const auto kernel = compile_kernel(wl, c, target);
-        EXPECT_NE(kernel->name().find("avx2_nibble_lut"), std::string::npos) << kernel->name();
-        ASSERT_TRUE(testing::tensors_equal(kernel->run(ops.input, kernel->prepare(ops.weight), ops.params), want));
-      }
-    EXPECT_GE(tiles, 2) << key;
+      for (const char* tile_x : {"1", "2", "4", "8"})
+        for (const char* vector_axis : {"o", "x"}) {
+          const Config c = nibble_lut_config(space, tile_o, tile_x, vector_axis);
+          if (!space.check(c).empty()) continue;  // a tile larger than this workload's output
+          ++tiles;
+          SCOPED_TRACE(std::string(key) + " " + c.str());
+          const auto kernel = compile_kernel(wl, c, target);
+          EXPECT_NE(kernel->name().find("avx2_nibble_lut"), std::string::npos) << kernel->name();
+          ASSERT_TRUE(testing::tensors_equal(kernel->run(ops.input, kernel->prepare(ops.weight), ops.params), want));
+        }
+    EXPECT_GE(tiles, 4) << key;
   }
 }
 
