@@ -23,6 +23,8 @@ using namespace Halide;
 namespace {
 // Past this many popcounts per pixel the activation plane sum is a reduction loop.
 constexpr int kMaxUnrolledActSum = 16;
+// Past this many kernel taps the window's activation sum is a reduction loop.
+constexpr int kMaxUnrolledWindowSum = 25;
 
 struct Affine {
   int s, t;  // level = s * q + t
@@ -264,11 +266,20 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
         f.act_sum(px, py, n, g) += plane_popcount(planes.x, planes.y);
       }
     }
-    RDom win({{0, KW}, {0, KH}}, "win");
     f.window_act_sum = Func("window_act_sum");
-    f.window_act_sum(x, y, n, g) = 0;
     // act_sum is indexed by (padded) input column in both packings, unlike packed_act.
-    f.window_act_sum(x, y, n, g) += f.act_sum(x * sw + win.x * dw, row_of(y, win.y), n, g);
+    if (KW * KH <= kMaxUnrolledWindowSum) {
+      // One expression: no zeroing pass, no sum kept in memory between taps, and a
+      // vector of pixels per load.
+      Expr window = 0;
+      for (int r = 0; r < KH; ++r)
+        for (int s_ = 0; s_ < KW; ++s_) window = window + f.act_sum(x * sw + s_ * dw, row_of(y, r), n, g);
+      f.window_act_sum(x, y, n, g) = window;
+    } else {
+      RDom win({{0, KW}, {0, KH}}, "win");
+      f.window_act_sum(x, y, n, g) = 0;
+      f.window_act_sum(x, y, n, g) += f.act_sum(x * sw + win.x * dw, row_of(y, win.y), n, g);
+    }
     total += A.s * Wa.t * f.window_act_sum(x, y, n, gc);
   }
 

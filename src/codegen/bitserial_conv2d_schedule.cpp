@@ -181,6 +181,11 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
       }
     }
     f.window_act_sum.compute_at(loops.tiled, loops.xo);
+    // A tile's row of pixels as one vector (tiles shift inwards at the edges, so the
+    // region is always tile_x wide).
+    const int tile_x = static_cast<int>(cfg.get_int(cfg.values().count("tile_n") ? "tile_n" : "tile_x"));
+    if (!f.window_act_sum.has_update_definition() && tile_x >= 4)
+      f.window_act_sum.vectorize(f.window_act_sum.args()[0], tile_x, TailStrategy::GuardWithIf);
   }
   if (f.weight_sum.defined()) {
     f.weight_sum.compute_root();
