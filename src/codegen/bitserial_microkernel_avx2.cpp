@@ -177,20 +177,9 @@ BITFORGE_AVX2 __attribute__((always_inline)) inline void pair_total(const Step* 
                                                                     const u64* const (&act)[P], const u64* wgt,
                                                                     __m256i lut, __m256i (&total)[P][V]) {
   __m256i acc[P][V];
-  if constexpr (N == 1) {
-    // A chunk of one step is a reduction of one step (a 1x1 layer's single word): no
-    // loop, so nothing is added to zero.
-#pragma GCC unroll 8
-    for (int p = 0; p < P; ++p)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) acc[p][v] = _mm256_setzero_si256();
-    add_step<P, V>(acc, step, act, wgt, lut);
-#pragma GCC unroll 8
-    for (int p = 0; p < P; ++p)
-#pragma GCC unroll 8
-      for (int v = 0; v < V; ++v) total[p][v] = _mm256_sad_epu8(acc[p][v], _mm256_setzero_si256());
-    return;
-  }
+  // A chunk of one step means a reduction of one step (a 1x1 layer's single word): with
+  // that known the loops fold away, and nothing is added to zero.
+  if constexpr (N == 1) steps = 1;
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 8
