@@ -32,13 +32,18 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
   if (f.act_nibbles.defined()) {
     // The microkernel computes a row of tiles per call (its own register tiles inside),
     // so a call's fixed cost is spread over a row; the weights it reads are prepared.
-    f.sum.compute_at(loops.tiled, loops.yo).store_in(MemoryType::Stack);  // a row: no malloc per call
+    // Per row of output tiles: the sums stay in L1 for the epilogue, and the packing
+    // may be fused per row too. Per image: one call, whose tiles run across rows, so
+    // rows of 7 or 14 pixels waste no more than the last tile's overlap (a 4-pixel tile
+    // per row of 7 computed 8).
+    if (cfg.get("microkernel_at") == "image") f.sum.compute_root();
+    else f.sum.compute_at(loops.tiled, loops.yo).store_in(MemoryType::Stack);  // no malloc per row
     // The sums in the order the epilogue reads vectors of them: channels innermost for a
     // tile vectorized along channels, else pixels (with channels innermost, a vector of
-    // pixels was gathered, a load per lane).
+    // pixels was gathered, a load per lane). Rows follow each other either way.
     if (t.vector == 1 || !t.vector_on_o) {
       const std::vector<Var> a = f.sum.args();  // (oi, g, x, y, n)
-      f.sum.reorder_storage(a[2], a[0], a[1], a[3], a[4]);
+      f.sum.reorder_storage(a[2], a[3], a[0], a[1], a[4]);
     }
     f.weight_words.compute_root();  // prepare's words, before their split
   } else {

@@ -34,6 +34,8 @@ std::string check_nibble_lut(const Config& c) {
   if (tx * to / 4 + to / 2 > 11)
     return fmt::format("needs tile_x x tile_o / 4 + tile_o / 2 <= 11 registers, not {} x {}", tx, to);
   if (c.get("parallel") == "channels") return "runs a row of tiles per call: parallel none or pixels";
+  if (c.get("microkernel_at") == "image" && c.get("pack_at") == "row")
+    return "at image needs pack_at root (every packed row before its one call)";
   return "";
 }
 }  // namespace
@@ -86,6 +88,13 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
         "(4 or 8) channels x tile_x pixels of a row; it needs u64 words packed along channels, and "
         "the knobs of the generated core (loop_order, unroll_*, split_words, plane_sums, "
         "plane_axis) at their first values. Default: none"));
+    if (target.isa == "avx2")
+      knobs.push_back(choice_knob(
+          "microkernel_at", {"row", "image"},
+          "where a microkernel computes its sums: per row of output tiles (they stay in L1 "
+          "for the epilogue, and pack_at row fuses the packing per row too), or the whole "
+          "image in one call (its tiles then run across rows: rows of 7 or 14 pixels waste "
+          "nothing but the last tile's overlap). Without a microkernel: row. Default: row"));
     knobs.push_back(choice_knob("pack_at", {"root", "row"},
                                 "activation packing: all of it before the convolution, or fused per "
                                 "row of output tiles. Default: root"));
@@ -111,6 +120,9 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
         return fmt::format("plane_sums separate needs twice the tile's {} accumulator vectors (budget {})",
                            tile_vectors(c, dense), limits.budget);
     }
+    if (!dense && c.values().count("microkernel_at") && c.get("microkernel_at") != "row" &&
+        c.get("microkernel") == "none")
+      return "microkernel_at image needs a microkernel (without one it leaves microkernel_at at row)";
     if (!dense && c.get("microkernel") != "none") {
       if (std::string why = check_nibble_lut(c); !why.empty()) return "microkernel avx2_nibble_lut " + why;
       return "";  // the generated core's unrolling rules do not apply
@@ -134,6 +146,7 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
     d.set("unroll_window", "0");
     d.set("pack_at", "root");
     d.set("microkernel", "none");
+    if (target.isa == "avx2") d.set("microkernel_at", "row");
     const int wb = word_bits(parse_dtype(d.get("word")));
     d.set("pack_axis", wl.kw > 1 && 2 * geo.cg < wb ? "cs" : "c");
   }

@@ -218,11 +218,11 @@ BITFORGE_AVX2 __attribute__((noinline)) void pair_sums(const Step* step, int ste
     for (int v = 0; v < V; ++v) sums[p][v] = _mm256_add_epi64(sums[p][v], _mm256_sll_epi64(total[p][v], count));
 }
 
-// Where a row of tiles reads and writes, for single_pair_row.
-struct RowTiles {
-  const u64* act;            // the row's first packed word (pixel 0)
-  std::ptrdiff_t act_pixel;  // elements between the packed words of consecutive output pixels
-  int pixels;                // output pixels in the row (at least P)
+// Where a run of tiles reads and writes, for single_pair_run.
+struct RunTiles {
+  const u64* act;               // the image's packed words
+  const std::ptrdiff_t* act_at;  // where each output pixel's words start in them
+  int pixels;                   // output pixels in the run (at least P)
   const u64* wgt;            // the first full block's weights
   std::ptrdiff_t wgt_block;  // elements between blocks
   int blocks;                // full blocks of 4 * V channels
@@ -231,18 +231,18 @@ struct RowTiles {
   std::ptrdiff_t out_ch, out_px;  // elements between channels, between pixels
 };
 
-// A single plane pair (the sum is the output): every tile of a row, full blocks, stored
-// straight as int32 outputs. One call per row, not per tile: short reductions (a 1x1
+// A single plane pair (the sum is the output): every tile of a run, full blocks, stored
+// straight as int32 outputs. One call per run, not per tile: short reductions (a 1x1
 // layer has one step per tile) would otherwise pay a call per tile.
 template <int P, int V, int N>
-BITFORGE_AVX2 __attribute__((noinline)) void single_pair_row(const Step* step, int steps, int chunk,
-                                                             const RowTiles& row) {
+BITFORGE_AVX2 __attribute__((noinline)) void single_pair_run(const Step* step, int steps, int chunk,
+                                                             const RunTiles& row) {
   const __m256i lut = nibble_lut();
   for (int x = 0; x < row.pixels; x += P) {
     const int xs = std::min(x, row.pixels - P);  // the last tile shifts inwards (recomputing is harmless)
     const u64* a[P];
 #pragma GCC unroll 8
-    for (int p = 0; p < P; ++p) a[p] = row.act + (xs + p) * row.act_pixel;
+    for (int p = 0; p < P; ++p) a[p] = row.act + row.act_at[xs + p];
     for (int b = 0; b < row.blocks; ++b) {
       __m256i total[P][V];
       pair_total<P, V, N>(step, steps, chunk, a, row.wgt + b * row.wgt_block, lut, total);
@@ -287,65 +287,76 @@ BITFORGE_AVX2 void tile_sums(const Geometry& g, const u64* const (&act)[P], cons
 }
 
 struct Region {
-  int o0, o1, g, x, y, n;  // channels [o0, o1) of group g, output pixel (x, y) of image n
+  int o0, o1, g, y, n;  // channels [o0, o1) of group g, image n, rows from y
 };
 
-// One row of output tiles: pixels [x0, x1) of (y, n), channels [o0, o1) of group g.
+// One run of output tiles: `pixels` output pixels of the region's rows, rows one after
+// another (act_at: where each one's packed words start), channels [o0, o1) of group g.
+// Tiles run across rows, so rows of 7 or 14 pixels waste no more than the last tile's
+// overlap (a tile per row of 7 pixels computed 8).
 template <int P, int V>
 BITFORGE_AVX2 void run_tiles(const Geometry& geo, halide_buffer_t* act_b, halide_buffer_t* wgt_b, halide_buffer_t* out_b,
-                             int row_step, int col_stride, int x0, int x1, const Region& at) {
+                             const std::ptrdiff_t* act_at, int pixels, const Region& at) {
   constexpr int B = 4 * V;
-  // Everything but the pixel and the block is fixed for the row: one offset each.
+  // Everything but the pixel and the block is fixed for the run: one offset each.
   const u64* act = reinterpret_cast<const u64*>(act_b->host) +
-                   offset_of(act_b, {0, 0, 0, act_b->dim[3].min, at.y * row_step, at.n, at.g});
+                   offset_of(act_b, {0, 0, 0, act_b->dim[3].min, act_b->dim[4].min, at.n, at.g});
   const u64* wgt = reinterpret_cast<const u64*>(wgt_b->host) +
                    offset_of(wgt_b, {0, 0, 0, 0, 0, 0, wgt_b->dim[6].min, at.g});
   std::int32_t* out = reinterpret_cast<std::int32_t*>(out_b->host) +
                       offset_of(out_b, {out_b->dim[0].min, at.g, out_b->dim[2].min, at.y, at.n});
-  const std::ptrdiff_t act_px = act_b->dim[3].stride, wgt_block = wgt_b->dim[6].stride;
+  const std::ptrdiff_t wgt_block = wgt_b->dim[6].stride;
   const std::ptrdiff_t out_ch = out_b->dim[0].stride, out_px = out_b->dim[2].stride;
-  const int act_px0 = act_b->dim[3].min, block0 = wgt_b->dim[6].min, o_min = out_b->dim[0].min;
-  const int x_min = out_b->dim[2].min;
-  // A single plane pair's full blocks: a call for the whole row. Partial blocks (the
+  const int block0 = wgt_b->dim[6].min, o_min = out_b->dim[0].min;
+  // A single plane pair's full blocks: a call for the whole run. Partial blocks (the
   // region's edges) and several plane pairs: tile by tile.
   const bool single = geo.act_planes * geo.wgt_planes == 1;
   const int full0 = (at.o0 + B - 1) / B, full1 = at.o1 / B;  // the full blocks [full0, full1)
   if (single && full0 < full1) {
-    const RowTiles row{act + (x0 * col_stride - act_px0) * act_px, col_stride * act_px, x1 - x0,
-                       wgt + (full0 - block0) * wgt_block, wgt_block, full1 - full0,
-                       out + (x0 - x_min) * out_px, full0 * B - o_min, out_ch, out_px};
+    const RunTiles run{act, act_at, pixels, wgt + (full0 - block0) * wgt_block, wgt_block, full1 - full0,
+                       out, full0 * B - o_min, out_ch, out_px};
     const int steps = static_cast<int>(geo.steps.size());
-    with_chunk(geo.chunk, [&]<int N>() { single_pair_row<P, V, N>(geo.steps.data(), steps, geo.chunk, row); });
+    with_chunk(geo.chunk, [&]<int N>() { single_pair_run<P, V, N>(geo.steps.data(), steps, geo.chunk, run); });
     if (full0 * B == at.o0 && full1 * B == at.o1) return;
   }
-  for (int x = x0; x < x1; x += P) {
-    const int xs = std::min(x, x1 - P);  // the last tile shifts inwards (recomputing is harmless)
+  for (int x = 0; x < pixels; x += P) {
+    const int xs = std::min(x, pixels - P);  // the last tile shifts inwards (recomputing is harmless)
     const u64* a[P];
 #pragma GCC unroll 8
-    for (int p = 0; p < P; ++p) a[p] = act + ((xs + p) * col_stride - act_px0) * act_px;
+    for (int p = 0; p < P; ++p) a[p] = act + act_at[xs + p];
     for (int ob = at.o0 / B; ob * B < at.o1; ++ob) {
       if (single && ob >= full0 && ob < full1) continue;
       const int first = std::max(at.o0 - ob * B, 0), last = std::min(at.o1 - ob * B, B);
       __m256i sums[P][V];
       tile_sums<P, V>(geo, a, wgt + (ob - block0) * wgt_block, sums);
-      store_tile<P, V>(sums, {out + (xs - x_min) * out_px, ob * B - o_min, out_ch, out_px}, first, last - first);
+      store_tile<P, V>(sums, {out + xs * out_px, ob * B - o_min, out_ch, out_px}, first, last - first);
     }
   }
 }
 
+// The output region in runs: all its rows at once where they follow each other in the
+// buffer (the next row's first pixel one pixel stride after the last), else row by row.
 template <int P, int V>
 void run_region(const Geometry& geo, halide_buffer_t* act, halide_buffer_t* wgt, halide_buffer_t* out, int row_step,
                 int col_stride) {
   const halide_dimension_t* d = out->dim;
-  const int x0 = d[2].min, x1 = d[2].min + d[2].extent;
+  const halide_dimension_t* a = act->dim;
+  const bool rows_follow = d[3].extent == 1 || d[3].stride == d[2].extent * d[2].stride;
+  const int rows = rows_follow ? d[3].extent : 1, pixels = rows * d[2].extent;
+  std::vector<std::ptrdiff_t> act_at(pixels);
   for (int n = d[4].min; n < d[4].min + d[4].extent; ++n)
-    for (int y = d[3].min; y < d[3].min + d[3].extent; ++y)
+    for (int y0 = d[3].min; y0 < d[3].min + d[3].extent; y0 += rows) {
+      for (int r = 0, q = 0; r < rows; ++r)
+        for (int x = d[2].min; x < d[2].min + d[2].extent; ++x, ++q)
+          act_at[q] = static_cast<std::ptrdiff_t>(x * col_stride - a[3].min) * a[3].stride +
+                      static_cast<std::ptrdiff_t>((y0 + r) * row_step - a[4].min) * a[4].stride;
       for (int g = d[1].min; g < d[1].min + d[1].extent; ++g) {
-        const Region at{d[0].min, d[0].min + d[0].extent, g, 0, y, n};
-        // Rows narrower than the tile run one pixel at a time.
-        if (x1 - x0 >= P) run_tiles<P, V>(geo, act, wgt, out, row_step, col_stride, x0, x1, at);
-        else run_tiles<1, V>(geo, act, wgt, out, row_step, col_stride, x0, x1, at);
+        const Region at{d[0].min, d[0].min + d[0].extent, g, y0, n};
+        // Runs shorter than the tile go one pixel at a time.
+        if (pixels >= P) run_tiles<P, V>(geo, act, wgt, out, act_at.data(), pixels, at);
+        else run_tiles<1, V>(geo, act, wgt, out, act_at.data(), pixels, at);
       }
+    }
 }
 
 using RegionFn = void (*)(const Geometry&, halide_buffer_t*, halide_buffer_t*, halide_buffer_t*, int, int);

@@ -4,8 +4,8 @@
 // blocks of four or eight, rows narrower than the tile, strides, dilation, padding,
 // groups, several planes and both encodings (bipolar activations read the split weights
 // back for their correction); its sums stored channels innermost (an epilogue vectorized
-// along channels) and pixels innermost (along pixels). The sweeps cover it too, with
-// random configs.
+// along channels) and pixels innermost (along pixels), computed per row of tiles and per
+// image (tiles running across rows). The sweeps cover it too, with random configs.
 #include <gtest/gtest.h>
 
 #include "codegen/codegen.hpp"
@@ -27,13 +27,14 @@ const char* const kKeys[] = {
 
 // vector_axis "o": the sums are stored channels innermost; "x": pixels innermost.
 Config nibble_lut_config(const ScheduleSpace& space, const char* tile_o, const char* tile_x,
-                         const char* vector_axis = "o") {
+                         const char* vector_axis = "o", const char* at = "row") {
   Config c = space.default_config();
   const std::string x_width = std::string(tile_x) == "2" ? "1" : tile_x;  // a width that divides tile_x
   const std::string width = std::string(vector_axis) == "o" ? "4" : x_width;
   for (const auto& [knob, value] : std::initializer_list<std::pair<const char*, std::string>>{
            {"microkernel", "avx2_nibble_lut"}, {"word", "u64"}, {"pack_axis", "c"}, {"tile_o", tile_o},
            {"tile_x", tile_x}, {"tile_y", "1"}, {"vector_axis", vector_axis}, {"vector_width", width},
+           {"microkernel_at", at}, {"pack_at", "root"},
            {"plane_sums", "shifted"}, {"unroll_planes", "0"}, {"unroll_window", "0"},
            {"loop_order", "taps_planes_words"}, {"split_words", "1"}, {"plane_axis", "pixel"}})
     c.set(knob, value);
@@ -52,16 +53,17 @@ TEST(NibbleLutAvx2, BitExactForEveryTile) {
     int tiles = 0;
     for (const char* tile_o : {"4", "8"})
       for (const char* tile_x : {"1", "2", "4", "8"})
-        for (const char* vector_axis : {"o", "x"}) {
-          const Config c = nibble_lut_config(space, tile_o, tile_x, vector_axis);
-          if (!space.check(c).empty()) continue;  // a tile larger than this workload's output
-          ++tiles;
-          SCOPED_TRACE(std::string(key) + " " + c.str());
-          const auto kernel = compile_kernel(wl, c, target);
-          EXPECT_NE(kernel->name().find("avx2_nibble_lut"), std::string::npos) << kernel->name();
-          ASSERT_TRUE(testing::tensors_equal(kernel->run(ops.input, kernel->prepare(ops.weight), ops.params), want));
-        }
-    EXPECT_GE(tiles, 4) << key;
+        for (const char* vector_axis : {"o", "x"})
+          for (const char* at : {"row", "image"}) {
+            const Config c = nibble_lut_config(space, tile_o, tile_x, vector_axis, at);
+            if (!space.check(c).empty()) continue;  // a tile larger than this workload's output
+            ++tiles;
+            SCOPED_TRACE(std::string(key) + " " + c.str());
+            const auto kernel = compile_kernel(wl, c, target);
+            EXPECT_NE(kernel->name().find("avx2_nibble_lut"), std::string::npos) << kernel->name();
+            ASSERT_TRUE(testing::tensors_equal(kernel->run(ops.input, kernel->prepare(ops.weight), ops.params), want));
+          }
+    EXPECT_GE(tiles, 8) << key;
   }
 }
 
