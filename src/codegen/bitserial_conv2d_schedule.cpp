@@ -26,7 +26,7 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
 void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, bool dense,
                                BitserialConv2dFuncs& f, GeneratedOperator& op) {
   const ConvGeometry geo = conv_geometry(wl);
-  const TileShape t = tile_shape(cfg, geo.groups, geo.og, dense);
+  const TileShape t = tile_shape(epilogue_tile_config(cfg), geo.groups, geo.og, dense);
   TiledLoops loops = tile_output(op.output, t);
 
   if (f.act_nibbles.defined()) {

@@ -101,10 +101,12 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
   }
 
   auto rule = [=](const Config& c) -> std::string {
-    if (std::string why = check_tile(c, limits); !why.empty()) return why;
+    if (std::string why = check_tile(epilogue_tile_config(c), limits); !why.empty()) return why;
     const int wb = word_bits(parse_dtype(c.get("word")));
-    // 64-bit sums take twice the registers of the int32 ones check_tile counted.
-    if (wb == 64 && !limits.scalar && c.get_int("vector_width") * 64 > target.vector_bits &&
+    // 64-bit sums take twice the registers of the int32 ones check_tile counted (a
+    // microkernel keeps its own).
+    if (wb == 64 && !limits.scalar && microkernel_of(c) == "none" &&
+        c.get_int("vector_width") * 64 > target.vector_bits &&
         2 * tile_vectors(c, dense) > limits.budget)
       return fmt::format("a tile of {} vectors of 64-bit sums needs {} registers (budget {})",
                          tile_vectors(c, dense), 2 * tile_vectors(c, dense), limits.budget);

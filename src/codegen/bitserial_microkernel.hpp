@@ -42,6 +42,20 @@ inline std::string microkernel_of(const Config& c) {
   return c.values().count("microkernel") ? c.get("microkernel") : "none";
 }
 
+// The config as the output's tiling reads it. With a microkernel the register tile
+// (tile_o x tile_x) is the microkernel's and the output tile only shapes the generated
+// epilogue, so an epilogue vectorized along pixels spans at least vector_width of them: a
+// 2-pixel register tile still stores whole vectors of an NCHW row (along channels, it
+// stored a lane at a time).
+inline Config epilogue_tile_config(const Config& c) {
+  if (microkernel_of(c) == "none" || c.get("vector_axis") != "x" ||
+      c.get_int("vector_width") <= c.get_int("tile_x"))
+    return c;
+  Config e = c;
+  e.set("tile_x", c.get("vector_width"));
+  return e;
+}
+
 // The extern stage's entry point (C linkage; the name is kNibbleLutAvx2Symbol). Inputs:
 // the split activations and weights above; the geometry (words per plane, activation
 // and weight planes, kernel rows and columns, the packed-row step per output row (the
