@@ -21,7 +21,7 @@ std::string knob_or(const Config& c, const std::string& knob, const std::string&
 
 void schedule_core(const Config& cfg, BitserialConv2dFuncs& f, const TiledLoops& loops, const TileShape& t);
 void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, BitserialConv2dFuncs& f,
-                      GeneratedOperator& op, const TiledLoops& loops);
+                      GeneratedOperator& op, const TiledLoops& loops, const TileShape& t);
 
 void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, bool dense,
                                BitserialConv2dFuncs& f, GeneratedOperator& op) {
@@ -30,12 +30,12 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
   TiledLoops loops = tile_output(op.output, t);
 
   if (f.act_nibbles.defined()) {
-    // The microkernel computes a row of tiles per call (its own register tiles inside),
-    // so a call's fixed cost is spread over a row; the weights it reads are prepared.
-    // Per row of output tiles: the sums stay in L1 for the epilogue, and the packing
-    // may be fused per row too. Per image: one call, whose tiles run across rows, so
-    // rows of 7 or 14 pixels waste no more than the last tile's overlap (a 4-pixel tile
-    // per row of 7 computed 8).
+    // The microkernel computes many register tiles per call (its own tiles inside), so a
+    // call's fixed cost is spread over them; the weights it reads are prepared. Per row
+    // of output tiles: the sums stay in L1 for the epilogue, and the packing may be fused
+    // per row too. Per image: one call, whose tiles run across rows, so rows of 7 or 14
+    // pixels waste no more than the last tile's overlap (a 4-pixel tile per row of 7
+    // computed 8).
     if (cfg.get("microkernel_at") == "image") f.sum.compute_root();
     else f.sum.compute_at(loops.tiled, loops.yo).store_in(MemoryType::Stack);  // no malloc per row
     // The sums in the order the epilogue reads vectors of them: channels innermost for a
@@ -49,7 +49,7 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
   } else {
     schedule_core(cfg, f, loops, t);
   }
-  schedule_packing(wl, cfg, target, f, op, loops);
+  schedule_packing(wl, cfg, target, f, op, loops, t);
 }
 
 void schedule_core(const Config& cfg, BitserialConv2dFuncs& f, const TiledLoops& loops, const TileShape& t) {
@@ -90,7 +90,7 @@ void schedule_core(const Config& cfg, BitserialConv2dFuncs& f, const TiledLoops&
 }
 
 void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, BitserialConv2dFuncs& f,
-                      GeneratedOperator& op, const TiledLoops& loops) {
+                      GeneratedOperator& op, const TiledLoops& loops, const TileShape& t) {
   const ConvGeometry geo = conv_geometry(wl);
 
   // Activation packing: all at once, or per row of output tiles.
@@ -165,8 +165,7 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
     // for), as constants: the packing's loops over them then keep constant extents.
     const std::vector<Var> a = f.act_nibbles.args();
     f.act_nibbles.bound(a[0], 0, 2).bound(a[1], 0, f.words).bound(a[2], 0, wl.act.bits);
-    f.act_nibbles.reorder(f.act_nibbles.args()[0], f.act_nibbles.args()[3], f.act_nibbles.args()[1],
-                          f.act_nibbles.args()[2]).unroll(f.act_nibbles.args()[0]);
+    f.act_nibbles.reorder(a[0], a[3], a[1], a[2]).unroll(a[0]);
   }
   if (f.act_sum.defined()) {
     if (at_row) f.act_sum.compute_at(loops.tiled, loops.yo); else f.act_sum.compute_root();
@@ -187,10 +186,9 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
     }
     f.window_act_sum.compute_at(loops.tiled, loops.xo);
     // A tile's row of pixels as one vector (tiles shift inwards at the edges, so the
-    // region is always tile_x wide).
-    const int tile_x = static_cast<int>(cfg.get_int(cfg.values().count("tile_n") ? "tile_n" : "tile_x"));
-    if (!f.window_act_sum.has_update_definition() && tile_x >= 4)
-      f.window_act_sum.vectorize(f.window_act_sum.args()[0], tile_x, TailStrategy::GuardWithIf);
+    // region is always the output tile's width; with a microkernel, the epilogue's).
+    if (!f.window_act_sum.has_update_definition() && t.tile_x >= 4)
+      f.window_act_sum.vectorize(f.window_act_sum.args()[0], t.tile_x, TailStrategy::GuardWithIf);
   }
   if (f.weight_sum.defined()) {
     f.weight_sum.compute_root();

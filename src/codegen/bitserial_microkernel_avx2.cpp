@@ -220,15 +220,15 @@ BITFORGE_AVX2 __attribute__((noinline)) void pair_sums(const Step* step, int ste
 
 // Where a run of tiles reads and writes, for single_pair_run.
 struct RunTiles {
-  const u64* act;               // the image's packed words
-  const std::ptrdiff_t* act_at;  // where each output pixel's words start in them
-  int pixels;                   // output pixels in the run (at least P)
-  const u64* wgt;            // the first full block's weights
-  std::ptrdiff_t wgt_block;  // elements between blocks
-  int blocks;                // full blocks of 4 * V channels
-  std::int32_t* out;         // pixel 0 of the buffer's first channel
-  std::ptrdiff_t c0;         // the first full block's first channel, from the buffer's first
-  std::ptrdiff_t out_ch, out_px;  // elements between channels, between pixels
+  const u64* act;                  // the image's packed words
+  const std::ptrdiff_t* act_at;    // where each output pixel's words start in them
+  int pixels;                      // output pixels in the run (at least P)
+  const u64* wgt;                  // the first full block's weights
+  std::ptrdiff_t wgt_block;        // elements between blocks
+  int blocks;                      // full blocks of 4 * V channels
+  std::int32_t* out;               // pixel 0 of the buffer's first channel
+  std::ptrdiff_t c0;               // the first full block's first channel, from the buffer's first
+  std::ptrdiff_t out_ch, out_px;   // elements between channels, between pixels
 };
 
 // A single plane pair (the sum is the output): every tile of a run, full blocks, stored
@@ -236,17 +236,17 @@ struct RunTiles {
 // layer has one step per tile) would otherwise pay a call per tile.
 template <int P, int V, int N>
 BITFORGE_AVX2 __attribute__((noinline)) void single_pair_run(const Step* step, int steps, int chunk,
-                                                             const RunTiles& row) {
+                                                             const RunTiles& run) {
   const __m256i lut = nibble_lut();
-  for (int x = 0; x < row.pixels; x += P) {
-    const int xs = std::min(x, row.pixels - P);  // the last tile shifts inwards (recomputing is harmless)
+  for (int x = 0; x < run.pixels; x += P) {
+    const int xs = std::min(x, run.pixels - P);  // the last tile shifts inwards (recomputing is harmless)
     const u64* a[P];
 #pragma GCC unroll 8
-    for (int p = 0; p < P; ++p) a[p] = row.act + row.act_at[xs + p];
-    for (int b = 0; b < row.blocks; ++b) {
+    for (int p = 0; p < P; ++p) a[p] = run.act + run.act_at[xs + p];
+    for (int b = 0; b < run.blocks; ++b) {
       __m256i total[P][V];
-      pair_total<P, V, N>(step, steps, chunk, a, row.wgt + b * row.wgt_block, lut, total);
-      store_tile<P, V>(total, {row.out + xs * row.out_px, row.c0 + b * 4 * V, row.out_ch, row.out_px}, 0, 4 * V);
+      pair_total<P, V, N>(step, steps, chunk, a, run.wgt + b * run.wgt_block, lut, total);
+      store_tile<P, V>(total, {run.out + xs * run.out_px, run.c0 + b * 4 * V, run.out_ch, run.out_px}, 0, 4 * V);
     }
   }
 }
@@ -343,20 +343,20 @@ void run_region(const Geometry& geo, halide_buffer_t* act, halide_buffer_t* wgt,
   const halide_dimension_t* a = act->dim;
   const bool rows_follow = d[3].extent == 1 || d[3].stride == d[2].extent * d[2].stride;
   const int rows = rows_follow ? d[3].extent : 1, pixels = rows * d[2].extent;
-  std::vector<std::ptrdiff_t> act_at(pixels);
-  for (int n = d[4].min; n < d[4].min + d[4].extent; ++n)
-    for (int y0 = d[3].min; y0 < d[3].min + d[3].extent; y0 += rows) {
-      for (int r = 0, q = 0; r < rows; ++r)
-        for (int x = d[2].min; x < d[2].min + d[2].extent; ++x, ++q)
-          act_at[q] = static_cast<std::ptrdiff_t>(x * col_stride - a[3].min) * a[3].stride +
-                      static_cast<std::ptrdiff_t>((y0 + r) * row_step - a[4].min) * a[4].stride;
+  std::vector<std::ptrdiff_t> act_at(pixels);  // the same for every image and group
+  for (int y0 = d[3].min; y0 < d[3].min + d[3].extent; y0 += rows) {
+    for (int r = 0, q = 0; r < rows; ++r)
+      for (int x = d[2].min; x < d[2].min + d[2].extent; ++x, ++q)
+        act_at[q] = static_cast<std::ptrdiff_t>(x * col_stride - a[3].min) * a[3].stride +
+                    static_cast<std::ptrdiff_t>((y0 + r) * row_step - a[4].min) * a[4].stride;
+    for (int n = d[4].min; n < d[4].min + d[4].extent; ++n)
       for (int g = d[1].min; g < d[1].min + d[1].extent; ++g) {
         const Region at{d[0].min, d[0].min + d[0].extent, g, y0, n};
         // Runs shorter than the tile go one pixel at a time.
         if (pixels >= P) run_tiles<P, V>(geo, act, wgt, out, act_at.data(), pixels, at);
         else run_tiles<1, V>(geo, act, wgt, out, act_at.data(), pixels, at);
       }
-    }
+  }
 }
 
 using RegionFn = void (*)(const Geometry&, halide_buffer_t*, halide_buffer_t*, halide_buffer_t*, int, int);
