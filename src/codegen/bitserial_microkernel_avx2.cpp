@@ -18,20 +18,15 @@
 #include <vector>
 
 #include "codegen/bitserial_microkernel.hpp"
+#include "codegen/nibble_lut_avx2.hpp"
 
 namespace bitforge::codegen {
 
 namespace {
 using u64 = std::uint64_t;
-constexpr int kMaxByteSteps = 31;  // 31 * 8 = 248 fits a byte lane
-
-// Element offset of `coords` in `b` (coordinates in Halide's global frame).
-template <int N>
-std::ptrdiff_t offset_of(const halide_buffer_t* b, const int (&coords)[N]) {
-  std::ptrdiff_t off = 0;
-  for (int d = 0; d < N; ++d) off += static_cast<std::ptrdiff_t>(coords[d] - b->dim[d].min) * b->dim[d].stride;
-  return off;
-}
+using nibble_lut::kMaxByteSteps;
+using nibble_lut::offset_of;
+using nibble_lut::set_dim;
 
 // One step of a plane pair: a kernel tap's packed word, as element offsets from the
 // pair's first activation and weight word. Tabled once per call, so the loop over
@@ -46,8 +41,6 @@ struct Geometry {
   std::vector<Step> steps;      // taps x words, in memory order
   int chunk = 1;                // steps per byte sum (the last may have fewer)
 };
-
-#define BITFORGE_AVX2 __attribute__((target("avx2")))
 
 // Where a tile's int32 outputs go: output (c, p) of the block — channel c of the block,
 // pixel p of the tile — is at at[(c0 + c) * ch + p * px]. One of the strides is 1: the
@@ -163,11 +156,6 @@ BITFORGE_AVX2 __attribute__((always_inline)) inline void add_step(__m256i (&acc)
   }
 }
 
-BITFORGE_AVX2 inline __m256i nibble_lut() {
-  return _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,  //
-                          0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-}
-
 // The sum of one plane pair over all its steps for one tile, in byte sums of `chunk`
 // steps (N > 0: exactly N), each flushed through vpsadbw into 64-bit sums kept in
 // registers. The step loop is not unrolled: unrolled, GCC hoisted every step's loads to
@@ -210,7 +198,7 @@ BITFORGE_AVX2 __attribute__((noinline)) void pair_sums(const Step* step, int ste
                                                        const u64* const (&act)[P], const u64* wgt, int shift,
                                                        __m256i (&sums)[P][V]) {
   __m256i total[P][V];
-  pair_total<P, V, N>(step, steps, chunk, act, wgt, nibble_lut(), total);
+  pair_total<P, V, N>(step, steps, chunk, act, wgt, nibble_lut::table(), total);
   const __m128i count = _mm_cvtsi32_si128(shift);
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p)
@@ -237,7 +225,7 @@ struct RunTiles {
 template <int P, int V, int N>
 BITFORGE_AVX2 __attribute__((noinline)) void single_pair_run(const Step* step, int steps, int chunk,
                                                              const RunTiles& run) {
-  const __m256i lut = nibble_lut();
+  const __m256i lut = nibble_lut::table();
   for (int x = 0; x < run.pixels; x += P) {
     const int xs = std::min(x, run.pixels - P);  // the last tile shifts inwards (recomputing is harmless)
     const u64* a[P];
@@ -377,10 +365,6 @@ RegionFn region_fn(int pixels, int vectors) {
   return nullptr;
 }
 
-void set_dim(halide_buffer_t* b, int d, int min, int extent) {
-  b->dim[d].min = min;
-  b->dim[d].extent = extent;
-}
 }  // namespace
 
 extern "C" int bitforge_bitserial_nibble_lut_avx2(halide_buffer_t* act, halide_buffer_t* wgt, int words, int act_planes,
