@@ -108,9 +108,20 @@ std::uint64_t ScheduleSpace::raw_index(const Config& c) const {
 const std::vector<std::uint64_t>& ScheduleSpace::valid_raw() const {
   if (!valid_raw_) {
     auto list = std::make_shared<std::vector<std::uint64_t>>();
+    // An odometer over the knobs' values (raw index order, first knob fastest): each step
+    // re-sets only the knobs whose digit changed, instead of building every config anew
+    // (spaces reach tens of millions of raw configs; the rule check is then the cost).
     const std::uint64_t n = raw_size();
-    for (std::uint64_t r = 0; r < n; ++r)
-      if (valid_(raw_config(r)).empty()) list->push_back(r);
+    std::vector<std::size_t> digit(knobs_.size(), 0);
+    Config c = raw_config(0);
+    for (std::uint64_t r = 0; r < n; ++r) {
+      if (valid_(c).empty()) list->push_back(r);
+      for (std::size_t k = 0; k < knobs_.size(); ++k) {
+        digit[k] = (digit[k] + 1) % knobs_[k].values.size();
+        c.set(knobs_[k].name, knobs_[k].values[digit[k]]);
+        if (digit[k] != 0) break;  // no carry into the next knob
+      }
+    }
     valid_raw_ = list;
   }
   return *valid_raw_;
@@ -140,8 +151,9 @@ Config ScheduleSpace::sample(const std::function<std::uint64_t()>& next,
   // Rejection sampling over the raw space is uniform over the valid configs and needs no
   // enumeration; a rule check costs about a microsecond, so try many times before
   // falling back to enumerating the valid configs.
+  // Once enumerated (a space whose valid configs are too rare to hit), draw from the list.
   const std::uint64_t n = raw_size();
-  for (int attempt = 0; attempt < 20000; ++attempt) {
+  for (int attempt = 0; attempt < 20000 && !valid_raw_; ++attempt) {
     Config c = raw_config(next() % n);
     for (const auto& [name, value] : fixed) c.set(name, value);
     if (valid_(c).empty()) return c;

@@ -128,6 +128,19 @@ Workload random_workload(Rng& rng, GeneratedOp op) {
   return {};
 }
 
+// Whether none of 20000 random raw configs of `space` is valid. ScheduleSpace::sample
+// then enumerates the whole space (tens of millions of configs for tiny outputs with
+// unusual groups: a minute or more), which the plan would pay for one workload; such a
+// workload is drawn again instead.
+bool rarely_valid(const ScheduleSpace& space, Rng& rng) {
+  for (int attempt = 0; attempt < 20000; ++attempt) {
+    Config c;
+    for (const Knob& k : space.knobs()) c.set(k.name, k.values[rng.next() % k.values.size()]);
+    if (space.check(c).empty()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<GeneratedCase> plan_shard(GeneratedOp op, int shard, const CodegenTarget& target) {
@@ -139,6 +152,7 @@ std::vector<GeneratedCase> plan_shard(GeneratedOp op, int shard, const CodegenTa
     // Each workload serves two cases (its prepared weights are compiled once).
     const Workload wl = random_workload(rng, op);
     const ScheduleSpace space = schedule_space(wl, target);
+    if (rarely_valid(space, rng)) continue;
     std::vector<std::pair<std::string, std::string>> values;
     for (const Knob& k : space.knobs())
       for (const std::string& v : k.values) values.emplace_back(k.name, v);
@@ -149,7 +163,7 @@ std::vector<GeneratedCase> plan_shard(GeneratedOp op, int shard, const CodegenTa
       auto next = [&] { return rng.next(); };
       Config chosen = space.sample(next);
       bool found = false;
-      for (int attempt = 0; attempt < 400 && !found; ++attempt) {
+      for (int attempt = 0; attempt < 40 && !found; ++attempt) {
         Config c = space.sample(next);
         c.set(knob, value);
         if (space.check(c).empty()) {
