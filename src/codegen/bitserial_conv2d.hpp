@@ -23,6 +23,8 @@ struct BitserialConv2dFuncs {
   Halide::RDom rd;               // the core reduction: (wd, i, j, s, r), or (wd, s, r) per plane pair
   Halide::Func sum;              // (oi, g, x, y, n): Σ 2^(i+j) popcount(a_i & w_j)
   Halide::Func act_nibbles;      // (h, wd, i, col, py, n, g): packed_act split for a microkernel
+  Halide::Func act_pixels;       // (x, y, h, wd, i, n, g): the same for the pointwise one
+  Halide::Func pixel_term;       // (x, y, n, g): the pointwise microkernel's per-pixel correction
   Halide::Func weight_words;     // weights packed as words, before a microkernel's split
   Halide::Func pair_sum;         // (oi, g, x, y, n, i, j): Σ popcount(a_i & w_j) (PlaneSums::Separate)
   Halide::RDom planes;           // (i, j): sum's reduction over pair_sum
@@ -32,6 +34,7 @@ struct BitserialConv2dFuncs {
   Halide::Func channel_constant; // (oi, g)
   Halide::Func border_correction;// (oi, g, cx, cy)
   Halide::Func total;            // (oi, g, x, y, n): the exact int32 result
+  bool sum_is_output = false;    // `sum` is the operator's output (pointwise_writes_output)
 };
 
 // Which axis the words pack: channels, or channels x kernel columns (see the algorithm).
@@ -42,6 +45,8 @@ enum class PackAxis { Channels, ChannelsAndColumns };
 struct CoreMicrokernel {
   bool nibble_lut_avx2 = false;
   int tile_pixels = 1, tile_vectors = 1;  // pixels of a row x vectors of four channels
+  bool pointwise_avx2 = false;            // pixels as lanes, 1x1 windows
+  int tile_channels = 1;                  // its tile: tile_pixels (8 or 16) x tile_channels
 };
 
 // How the plane pairs' popcounts reach the sum: each shifted by 2^(i+j) in the inner loop,

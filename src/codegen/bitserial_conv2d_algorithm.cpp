@@ -115,6 +115,17 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
       Expr k_ = (o % B % V) * 4 + o % B / V, ob_ = o / B;
       return op.prepared_in(k_, 0, j_, wd_, s_, r_, ob_, g_) | (op.prepared_in(k_, 1, j_, wd_, s_, r_, ob_, g_) << 4);
     };
+  } else if (mk.pointwise_avx2) {
+    // Each word split into its nibble halves, side by side (bitserial_microkernel.hpp).
+    Var h("h");
+    Expr w = f.weight_words(oi, wd, j, 0, 0, g);
+    op.prepared = Func("packed_weight");
+    op.prepared(h, wd, j, oi, g) = select(h == 0, w, w >> 4) & Internal::make_const(word, kLowNibbles);
+    op.prepared_extents = {2, words, ew.bits, og, static_cast<int>(geo.groups)};
+    op.prepared_in = ImageParam(word, 5, "packed_weight");
+    weight_word = [&op](Expr o, Expr wd_, Expr j_, Expr, Expr, Expr g_) {
+      return op.prepared_in(0, wd_, j_, o, g_) | (op.prepared_in(1, wd_, j_, o, g_) << 4);
+    };
   } else {
     op.prepared = f.weight_words;
     op.prepared_extents = {og, words, ew.bits, segments, KH, static_cast<int>(geo.groups)};
@@ -196,51 +207,7 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   const GroupIndex group = clamped_group(g, oi, geo.groups, og);
   const Expr gc = group.g, oc = group.oi;
 
-  // ---- the bit-serial core: Σ_taps Σ_ij 2^(i+j) popcount(a_i & w_j). Either every
-  // popcount is shifted by its plane pair's weight on its way into one sum, or each plane
-  // pair is summed on its own (`pair_sum`, no shift in the inner loop) and the pair sums
-  // are shifted once each; same value, a choice of the schedule space.
-  // Popcounts are summed in lanes as wide as the words: a 64-bit word's count would
-  // otherwise be narrowed to 32 bits on every step (vpmovqd on AVX-512, two shuffles on
-  // AVX2). Every sum fits in int32 (the workload's overflow rule), so the total narrows once.
-  const Type lane_sum = wb == 64 ? Int(64) : Int(32);
-  f.sum = Func("bitserial_sum");
-  if (mk.nibble_lut_avx2) {
-    // The same sum from a hand-written extern stage (bitserial_microkernel.hpp), fed the
-    // activations split into nibbles.
-    Var h("h");
-    Expr a = f.packed_act(wd, i, px, py, n, g);
-    f.act_nibbles = Func("act_nibbles");
-    f.act_nibbles(h, wd, i, px, py, n, g) = select(h == 0, a, a >> 4) & Internal::make_const(word, kLowNibbles);
-    const int row_step = sampled ? 1 : sh;
-    f.sum.define_extern(kNibbleLutAvx2Symbol,
-                        {f.act_nibbles, op.prepared_in, words, ea.bits, ew.bits, KH, KW, row_step, sw, dh, dw,
-                         mk.tile_pixels, mk.tile_vectors},
-                        Int(32), {oi, g, x, y, n}, NameMangling::C);
-  } else if (plane_sums == PlaneSums::Shifted) {
-    f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
-    f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, segments}, {0, KH}}, "k");
-    RVar rwd = f.rd[0], ri = f.rd[1], rj = f.rd[2], rs = f.rd[3], rr = f.rd[4];
-    Expr a = f.packed_act(rwd, ri, column_of(x, rs), row_of(y, rr), n, gc);
-    Expr w = weight_word(oc, rwd, rj, rs, rr, gc);
-    f.sum(oi, g, x, y, n) += cast(lane_sum, popcount(a & w)) << cast(lane_sum, ri + rj);
-  } else {
-    f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
-    f.rd = RDom({{0, words}, {0, segments}, {0, KH}}, "k");
-    RVar rwd = f.rd[0], rs = f.rd[1], rr = f.rd[2];
-    Var pi("pi"), pj("pj");
-    f.pair_sum = Func("plane_pair_sum");
-    f.pair_sum(oi, g, x, y, n, pi, pj) = cast(lane_sum, 0);
-    Expr a = f.packed_act(rwd, pi, column_of(x, rs), row_of(y, rr), n, gc);
-    Expr w = weight_word(oc, rwd, pj, rs, rr, gc);
-    f.pair_sum(oi, g, x, y, n, pi, pj) += cast(lane_sum, popcount(a & w));
-    f.planes = RDom({{0, ea.bits}, {0, ew.bits}}, "planes");
-    f.sum(oi, g, x, y, n) += f.pair_sum(oi, g, x, y, n, f.planes.x, f.planes.y) << cast(lane_sum, f.planes.x + f.planes.y);
-  }
-
   const Affine A = affine_of(ea), Wa = affine_of(ew);
-  Expr total = A.s * Wa.s * cast<int32_t>(f.sum(oi, g, x, y, n));
-
   // sa*tw*Σ qa: the activations' plane values summed over each window (weights bipolar).
   if (Wa.t != 0) {
     f.act_sum = Func("act_plane_sum");
@@ -280,8 +247,76 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
       f.window_act_sum(x, y, n, g) = 0;
       f.window_act_sum(x, y, n, g) += f.act_sum(x * sw + win.x * dw, row_of(y, win.y), n, g);
     }
-    total += A.s * Wa.t * f.window_act_sum(x, y, n, gc);
   }
+
+  // ---- the bit-serial core: Σ_taps Σ_ij 2^(i+j) popcount(a_i & w_j). Either every
+  // popcount is shifted by its plane pair's weight on its way into one sum, or each plane
+  // pair is summed on its own (`pair_sum`, no shift in the inner loop) and the pair sums
+  // are shifted once each; same value, a choice of the schedule space.
+  // Popcounts are summed in lanes as wide as the words: a 64-bit word's count would
+  // otherwise be narrowed to 32 bits on every step (vpmovqd on AVX-512, two shuffles on
+  // AVX2). Every sum fits in int32 (the workload's overflow rule), so the total narrows once.
+  const Type lane_sum = wb == 64 ? Int(64) : Int(32);
+  f.sum = Func("bitserial_sum");
+  if (mk.nibble_lut_avx2) {
+    // The same sum from a hand-written extern stage (bitserial_microkernel.hpp), fed the
+    // activations split into nibbles.
+    Var h("h");
+    Expr a = f.packed_act(wd, i, px, py, n, g);
+    f.act_nibbles = Func("act_nibbles");
+    f.act_nibbles(h, wd, i, px, py, n, g) = select(h == 0, a, a >> 4) & Internal::make_const(word, kLowNibbles);
+    const int row_step = sampled ? 1 : sh;
+    f.sum.define_extern(kNibbleLutAvx2Symbol,
+                        {f.act_nibbles, op.prepared_in, words, ea.bits, ew.bits, KH, KW, row_step, sw, dh, dw,
+                         mk.tile_pixels, mk.tile_vectors},
+                        Int(32), {oi, g, x, y, n}, NameMangling::C);
+  } else if (mk.pointwise_avx2) {
+    // Pixels as lanes (bitserial_microkernel.hpp): the split words of output pixel (x, y),
+    // the input's at its 1x1 window (no padding). Rows past the image repeat the last (a
+    // tile may read past it; those lanes are not stored).
+    Var h("h");
+    const int OH = static_cast<int>(wl.out_h());
+    Expr a = f.packed_act(wd, i, column_of(x, 0), row_of(min(y, OH - 1), 0), n, g);
+    f.act_pixels = Func("act_pixel_nibbles");
+    f.act_pixels(x, y, h, wd, i, n, g) = select(h == 0, a, a >> 4) & Internal::make_const(word, kLowNibbles);
+    f.pixel_term = Func("pixel_term");
+    f.pixel_term(x, y, n, g) = Wa.t != 0 ? A.s * Wa.t * f.window_act_sum(x, y, n, g) : Expr(0);
+    const int scale_shift = (A.s == 2) + (Wa.s == 2);  // A.s * Wa.s = 2^scale_shift
+    f.sum_is_output = pointwise_writes_output(wl);
+    const std::vector<ExternFuncArgument> args = {f.act_pixels, op.prepared_in, f.pixel_term, words, ea.bits, ew.bits,
+                                                  scale_shift, static_cast<int>(wl.out_w()), mk.tile_pixels,
+                                                  mk.tile_channels, static_cast<int>(f.sum_is_output)};
+    if (f.sum_is_output) {
+      // The result itself, in the output's layout (x, y, o, n): nothing is left to generate.
+      f.sum.define_extern(kPointwiseNibbleLutAvx2Symbol, args, Int(32), {x, y, oi, n}, NameMangling::C);
+      op.output.out = f.sum;
+      return f;
+    }
+    f.sum.define_extern(kPointwiseNibbleLutAvx2Symbol, args, Int(32), {oi, g, x, y, n}, NameMangling::C);
+  } else if (plane_sums == PlaneSums::Shifted) {
+    f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
+    f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, segments}, {0, KH}}, "k");
+    RVar rwd = f.rd[0], ri = f.rd[1], rj = f.rd[2], rs = f.rd[3], rr = f.rd[4];
+    Expr a = f.packed_act(rwd, ri, column_of(x, rs), row_of(y, rr), n, gc);
+    Expr w = weight_word(oc, rwd, rj, rs, rr, gc);
+    f.sum(oi, g, x, y, n) += cast(lane_sum, popcount(a & w)) << cast(lane_sum, ri + rj);
+  } else {
+    f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
+    f.rd = RDom({{0, words}, {0, segments}, {0, KH}}, "k");
+    RVar rwd = f.rd[0], rs = f.rd[1], rr = f.rd[2];
+    Var pi("pi"), pj("pj");
+    f.pair_sum = Func("plane_pair_sum");
+    f.pair_sum(oi, g, x, y, n, pi, pj) = cast(lane_sum, 0);
+    Expr a = f.packed_act(rwd, pi, column_of(x, rs), row_of(y, rr), n, gc);
+    Expr w = weight_word(oc, rwd, pj, rs, rr, gc);
+    f.pair_sum(oi, g, x, y, n, pi, pj) += cast(lane_sum, popcount(a & w));
+    f.planes = RDom({{0, ea.bits}, {0, ew.bits}}, "planes");
+    f.sum(oi, g, x, y, n) += f.pair_sum(oi, g, x, y, n, f.planes.x, f.planes.y) << cast(lane_sum, f.planes.x + f.planes.y);
+  }
+
+  // The pointwise microkernel's sums are already scaled and corrected per pixel.
+  Expr total = mk.pointwise_avx2 ? f.sum(oi, g, x, y, n) : A.s * Wa.s * cast<int32_t>(f.sum(oi, g, x, y, n));
+  if (Wa.t != 0 && !mk.pointwise_avx2) total += A.s * Wa.t * f.window_act_sum(x, y, n, gc);
 
   // ta*sw*Σ qw + ta*tw*terms over in-range taps (activations bipolar): all taps' value
   // per channel, minus what the border class's out-of-range taps would add.

@@ -26,10 +26,19 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
 void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, bool dense,
                                BitserialConv2dFuncs& f, GeneratedOperator& op) {
   const ConvGeometry geo = conv_geometry(wl);
-  const TileShape t = tile_shape(epilogue_tile_config(cfg), geo.groups, geo.og, dense);
+  if (f.sum_is_output) {
+    // One call computes the whole output; everything it reads is computed before it.
+    f.weight_words.compute_root();
+    schedule_packing(wl, cfg, target, f, op, TiledLoops{}, TileShape{});
+    return;
+  }
+  TileShape t = tile_shape(epilogue_tile_config(cfg), geo.groups, geo.og, dense);
+  // The pointwise microkernel's sums are rows of pixels per channel: the epilogue reads
+  // (and stores) them a channel's row at a time.
+  t.row_tiles_inside = f.act_pixels.defined();
   TiledLoops loops = tile_output(op.output, t);
 
-  if (f.act_nibbles.defined()) {
+  if (f.act_nibbles.defined() || f.act_pixels.defined()) {
     // The microkernel computes many register tiles per call (its own tiles inside), so a
     // call's fixed cost is spread over them; the weights it reads are prepared. Per row
     // of output tiles: the sums stay in L1 for the epilogue, and the packing may be fused
@@ -41,7 +50,8 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
     // The sums in the order the epilogue reads vectors of them: channels innermost for a
     // tile vectorized along channels, else pixels (with channels innermost, a vector of
     // pixels was gathered, a load per lane). Rows follow each other either way.
-    if (t.vector == 1 || !t.vector_on_o) {
+    // (The pointwise microkernel stores pixels innermost, whatever the epilogue does.)
+    if (t.vector == 1 || !t.vector_on_o || f.act_pixels.defined()) {
       const std::vector<Var> a = f.sum.args();  // (oi, g, x, y, n)
       f.sum.reorder_storage(a[2], a[3], a[0], a[1], a[4]);
     }
@@ -98,17 +108,17 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
   // Packed all at once, the rows are packed on the threads the tiles use (with `parallel`
   // set): a serial packing pass would otherwise leave the other cores idle.
   const bool threaded = cfg.get("parallel") != "none";
-  auto place = [&](Func& fn) {
+  auto place = [&](Func& fn, const Var& rows) {
     if (at_row) {
       fn.compute_at(loops.tiled, loops.yo);
     } else {
       fn.compute_root();
-      if (threaded) fn.parallel(fn.args()[3]);
+      if (threaded) fn.parallel(rows);
     }
   };
   Func& ip = f.input_packed;
-  place(ip);
   Var pwd = ip.args()[0], pi = ip.args()[1], px = ip.args()[2], py = ip.args()[3];
+  place(ip, py);
   const bool copy = f.packed_act.name() != ip.name();
   const bool image = cfg.get("plane_axis") == "image";
   const int pack_lanes = std::clamp(target.vector_bits / word_bits(op.prepared_dtype), 1, 16);
@@ -121,8 +131,8 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
   }
   if (copy) {
     Func& pa = f.packed_act;
-    place(pa);
     Var cwd = pa.args()[0], ci = pa.args()[1], cx = pa.args()[2], cy = pa.args()[3];
+    place(pa, cy);
     if (image) pa.reorder_storage(cx, cwd, cy, ci); else pa.reorder_storage(cx, cwd, ci, cy);
     pa.reorder(cx, cwd, ci, cy);
     if (pack_lanes > 1 && geo.padded_w >= pack_lanes) pa.vectorize(cx, pack_lanes, TailStrategy::ShiftInwards);
@@ -160,12 +170,27 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
   }
   if (f.act_nibbles.defined()) {
     // Split where the packed words are (their storage keeps the two halves adjacent).
-    place(f.act_nibbles);
     // All halves, words and planes of a pixel (what the microkernel's bounds query asks
     // for), as constants: the packing's loops over them then keep constant extents.
-    const std::vector<Var> a = f.act_nibbles.args();
+    const std::vector<Var> a = f.act_nibbles.args();  // (h, wd, i, x, y, n, g)
+    place(f.act_nibbles, a[4]);
     f.act_nibbles.bound(a[0], 0, 2).bound(a[1], 0, f.words).bound(a[2], 0, wl.act.bits);
     f.act_nibbles.reorder(a[0], a[3], a[1], a[2]).unroll(a[0]);
+  }
+  if (f.act_pixels.defined()) {
+    // Laid out where the words are packed (per row, their sizes are only known at run
+    // time: a heap buffer each), a vector of pixels per store.
+    const std::vector<Var> a = f.act_pixels.args();  // (x, y, h, wd, i, n, g)
+    place(f.act_pixels, a[1]);
+    f.act_pixels.bound(a[2], 0, 2).bound(a[3], 0, f.words).bound(a[4], 0, wl.act.bits);
+    f.act_pixels.reorder(a[0], a[2], a[1]).unroll(a[2]);
+    const int word_lanes = std::clamp(target.vector_bits / word_bits(op.prepared_dtype), 1, 16);
+    if (word_lanes > 1 && wl.out_w() >= word_lanes) f.act_pixels.vectorize(a[0], word_lanes, TailStrategy::ShiftInwards);
+    // The per-pixel term beside them, a vector of pixels at a time.
+    Func& pt = f.pixel_term;  // (x, y, n, g)
+    place(pt, pt.args()[1]);
+    const int lanes = std::clamp(target.vector_bits / 32, 1, 16);
+    if (lanes > 1 && wl.out_w() >= lanes) pt.vectorize(pt.args()[0], lanes, TailStrategy::GuardWithIf);
   }
   if (f.act_sum.defined()) {
     if (at_row) f.act_sum.compute_at(loops.tiled, loops.yo); else f.act_sum.compute_root();
@@ -184,10 +209,11 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
         if (update) f.act_sum.update().vectorize(sx, lanes, TailStrategy::GuardWithIf);
       }
     }
-    f.window_act_sum.compute_at(loops.tiled, loops.xo);
+    // (The pointwise microkernel's term reads it inline: one tap per pixel.)
+    if (!f.act_pixels.defined()) f.window_act_sum.compute_at(loops.tiled, loops.xo);
     // A tile's row of pixels as one vector (tiles shift inwards at the edges, so the
     // region is always the output tile's width; with a microkernel, the epilogue's).
-    if (!f.window_act_sum.has_update_definition() && t.tile_x >= 4)
+    if (!f.act_pixels.defined() && !f.window_act_sum.has_update_definition() && t.tile_x >= 4)
       f.window_act_sum.vectorize(f.window_act_sum.args()[0], t.tile_x, TailStrategy::GuardWithIf);
   }
   if (f.weight_sum.defined()) {
@@ -209,6 +235,10 @@ std::unique_ptr<GeneratedOperator> generate_bitserial_conv2d(const Conv2d& wl, c
     mk.nibble_lut_avx2 = true;
     mk.tile_pixels = static_cast<int>(config.get_int("tile_x"));
     mk.tile_vectors = static_cast<int>(config.get_int("tile_o") / 4);
+  } else if (microkernel_of(config) == kPointwiseNibbleLutAvx2) {
+    mk.pointwise_avx2 = true;
+    mk.tile_pixels = static_cast<int>(config.get_int("tile_x"));
+    mk.tile_channels = static_cast<int>(config.get_int("tile_o"));
   }
   BitserialConv2dFuncs f = define_bitserial_conv2d(wl, parse_dtype(config.get("word")), axis, sums, mk, *op);
   schedule_bitserial_conv2d(wl, config, target, dense, f, *op);

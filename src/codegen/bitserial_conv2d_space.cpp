@@ -18,14 +18,22 @@ int natural_int32_lanes(const CodegenTarget& t) { return t.vector_bits / 32; }
 int register_budget(const CodegenTarget& t) { return t.vector_bits >= 512 ? 24 : 12; }
 
 namespace {
-// Why the AVX2 nibble-lookup microkernel cannot run `c` on `target`, or "".
-std::string check_nibble_lut(const Config& c) {
+// Why neither AVX2 nibble-lookup microkernel can run `c`, or "": what they share.
+std::string check_nibble_lut_common(const Config& c) {
   if (c.get("word") != "u64" || c.get("pack_axis") != "c") return "needs u64 words packed along channels (pack_axis c)";
   // One value each for the knobs the microkernel ignores, so the space has no duplicates.
   for (const auto& [knob, value] : {std::pair{"loop_order", "taps_planes_words"}, {"unroll_planes", "0"},
                                     {"split_words", "1"}, {"plane_sums", "shifted"}, {"plane_axis", "pixel"},
                                     {"unroll_window", "0"}})
     if (c.get(knob) != value) return fmt::format("leaves {} at {}", knob, value);
+  if (c.get("parallel") == "channels") return "runs all channels of a row per call: parallel none or pixels";
+  if (c.get("microkernel_at") == "image" && c.get("pack_at") == "row")
+    return "at image needs pack_at root (every packed row before its one call)";
+  return "";
+}
+
+// Why the channel-tile microkernel cannot run `c`, or "".
+std::string check_nibble_lut(const Config& c) {
   const std::int64_t to = c.get_int("tile_o"), tx = c.get_int("tile_x");
   if (to != 4 && to != 8) return "needs tile_o 4 or 8 (one or two vectors of four 64-bit lanes)";
   // Accumulators (tx * to / 4), two weight vectors per channel vector, the lookup table,
@@ -33,9 +41,25 @@ std::string check_nibble_lut(const Config& c) {
   // spill: 4 x 8 ran 5% slower than 2 x 8 in a standalone C2 test).
   if (tx * to / 4 + to / 2 > 11)
     return fmt::format("needs tile_x x tile_o / 4 + tile_o / 2 <= 11 registers, not {} x {}", tx, to);
-  if (c.get("parallel") == "channels") return "runs a row of tiles per call: parallel none or pixels";
-  if (c.get("microkernel_at") == "image" && c.get("pack_at") == "row")
-    return "at image needs pack_at root (every packed row before its one call)";
+  return "";
+}
+
+// Why the pointwise (pixel-tile) microkernel cannot run `c` on `wl`, or "".
+// (The space offers it only for 1x1 windows without padding.)
+std::string check_pointwise(const Conv2d& wl, const Config& c) {
+  const std::int64_t to = c.get_int("tile_o"), tx = c.get_int("tile_x");
+  // 16 x 2: 8 byte sums, the table and 4 broadcast halves fit AVX2's 16 registers (the
+  // activations are memory operands).
+  if (tx != 8 && tx != 16) return "needs tile_x 8 or 16 (pixels, in blocks of eight)";
+  if (to != 1 && to != 2) return "needs tile_o 1 or 2 (channels)";
+  // Its sums are stored pixels innermost: an epilogue along channels would gather them.
+  if (c.get("vector_axis") != "x") return "needs vector_axis x (it stores rows of pixels)";
+  // Writing the output itself, it is the whole pipeline but the packing: one call, no
+  // generated epilogue, so one value each for the knobs that would schedule them.
+  if (pointwise_writes_output(wl))
+    for (const auto& [knob, value] : {std::pair{"microkernel_at", "image"}, {"pack_at", "root"}, {"tile_y", "1"},
+                                      {"vector_width", "1"}, {"parallel", "none"}})
+      if (c.get(knob) != value) return fmt::format("writes this int32 output itself in one call: leaves {} at {}", knob, value);
   return "";
 }
 }  // namespace
@@ -78,7 +102,11 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
                                 "word and the kernel is wider than one column"));
     // Only the microkernels this target can run are offered.
     std::vector<std::string> microkernels = {"none"};
-    if (target.isa == "avx2") microkernels.push_back(kNibbleLutAvx2);
+    if (target.isa == "avx2") {
+      microkernels.push_back(kNibbleLutAvx2);
+      if (wl.kh == 1 && wl.kw == 1 && wl.pad_top + wl.pad_left + wl.pad_bottom + wl.pad_right == 0)
+        microkernels.push_back(kPointwiseNibbleLutAvx2);
+    }
     knobs.push_back(choice_knob(
         "microkernel", microkernels,
         "the core as generated code, or as a hand-written microkernel. avx2_nibble_lut (AVX2 "
@@ -87,7 +115,10 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
         "(Halide cannot keep a 64-bit word's count in byte lanes). Its register tile is tile_o "
         "(4 or 8) channels x tile_x pixels of a row; it needs u64 words packed along channels, and "
         "the knobs of the generated core (loop_order, unroll_*, split_words, plane_sums, "
-        "plane_axis) at their first values. Default: none"));
+        "plane_axis) at their first values. avx2_nibble_lut_pointwise (1x1 windows without "
+        "padding): pixels as lanes, tile_x (8 or 16) pixels numbered across rows x tile_o (1 or 2) "
+        "channels, the int32 sums scaled and corrected per pixel in the microkernel; the same "
+        "knobs at their first values, vector_axis x. Default: none"));
     if (target.isa == "avx2")
       knobs.push_back(choice_knob(
           "microkernel_at", {"row", "image"},
@@ -101,7 +132,10 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
   }
 
   auto rule = [=](const Config& c) -> std::string {
-    if (std::string why = check_tile(epilogue_tile_config(c), limits); !why.empty()) return why;
+    // (The rule runs for every config of an enumerated space: no copy of c unless needed.)
+    if (std::string why = epilogue_has_own_tile(c) ? check_tile(epilogue_tile_config(c), limits) : check_tile(c, limits);
+        !why.empty())
+      return why;
     const int wb = word_bits(parse_dtype(c.get("word")));
     // 64-bit sums take twice the registers of the int32 ones check_tile counted (a
     // microkernel keeps its own).
@@ -126,7 +160,10 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
         c.get("microkernel") == "none")
       return "microkernel_at image needs a microkernel (without one it leaves microkernel_at at row)";
     if (!dense && c.get("microkernel") != "none") {
-      if (std::string why = check_nibble_lut(c); !why.empty()) return "microkernel avx2_nibble_lut " + why;
+      const std::string mk = c.get("microkernel");
+      std::string why = check_nibble_lut_common(c);
+      if (why.empty()) why = mk == kPointwiseNibbleLutAvx2 ? check_pointwise(wl, c) : check_nibble_lut(c);
+      if (!why.empty()) return "microkernel " + mk + " " + why;
       return "";  // the generated core's unrolling rules do not apply
     }
     return check_unrolling(c, dense, taps, c.get_int("split_words") * (c.get_bool("unroll_planes") ? ka * kw : 1));

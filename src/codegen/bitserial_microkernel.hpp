@@ -15,6 +15,7 @@
 #include <string>
 
 #include "codegen/schedule_space.hpp"
+#include "ops/workload.hpp"
 
 struct halide_buffer_t;
 
@@ -36,6 +37,32 @@ constexpr const char* kNibbleLutAvx2 = "avx2_nibble_lut";
 constexpr const char* kNibbleLutAvx2Symbol = "bitforge_bitserial_nibble_lut_avx2";
 constexpr std::uint64_t kLowNibbles = 0x0f0f0f0f0f0f0f0full;
 
+// The AVX2 nibble-lookup pointwise microkernel ("avx2_nibble_lut_pointwise"), for 1x1
+// windows without padding: pixels as lanes, a weight word broadcast. A 1x1 layer sums a
+// pixel's few words (1 to 4 in ResNet-18), so the channel tile above would end every
+// output in a vpsadbw and a transpose into NCHW rows; here eight outputs of a channel
+// are eight consecutive pixels. It writes the sums scaled and with the per-pixel
+// correction added (bipolar weights), so unsigned activations leave nothing but the
+// epilogue (bipolar ones a per-channel constant); for an int32 NCHW output it writes the
+// output itself (pointwise_writes_output), and the sums never make a round trip.
+//
+// Activations: (x, y, h, wd, i, n, g), whole rows of output pixels, x innermost: the
+// microkernel numbers pixels across rows (p = y * out_w + x), eight at a time from a
+// multiple of eight, and reads the rows its tiles reach (the last tile may reach past the
+// region's or the image's last pixel; those lanes are not stored). h: nibble halves.
+// Weights, prepared once: (h, wd, j, oi, g), h innermost (a word's halves, broadcast).
+constexpr const char* kPointwiseNibbleLutAvx2 = "avx2_nibble_lut_pointwise";
+constexpr const char* kPointwiseNibbleLutAvx2Symbol = "bitforge_bitserial_pointwise_nibble_lut_avx2";
+
+// Whether the pointwise microkernel writes `wl`'s output itself: an int32 output (no
+// epilogue) in NCHW, one group, unsigned activations (no per-channel constant). Its sums
+// are then the result, and a generated copy of them (a pass over the whole output, a
+// quarter of a 1x1 layer's time) is not needed.
+inline bool pointwise_writes_output(const Conv2d& wl) {
+  return wl.epilogue.kind == Epilogue::Kind::Accumulator && wl.layout == ActLayout::NCHW && wl.groups == 1 &&
+         wl.act.encoding().kind == EncodingKind::Unsigned;
+}
+
 // The microkernel a config runs its core with: "none" when it has none or no such knob
 // (dense layers).
 inline std::string microkernel_of(const Config& c) {
@@ -47,10 +74,15 @@ inline std::string microkernel_of(const Config& c) {
 // epilogue, so an epilogue vectorized along pixels spans at least vector_width of them: a
 // 2-pixel register tile still stores whole vectors of an NCHW row (along channels, it
 // stored a lane at a time).
+// The pointwise microkernel's pixels run across rows, so its epilogue's tile is one vector
+// of a row's pixels, whatever tile_x (which may be wider than the row).
+inline bool epilogue_has_own_tile(const Config& c) {
+  const std::string mk = microkernel_of(c);
+  return mk != "none" && c.get("vector_axis") == "x" &&
+         (mk == kPointwiseNibbleLutAvx2 || c.get_int("vector_width") > c.get_int("tile_x"));
+}
 inline Config epilogue_tile_config(const Config& c) {
-  if (microkernel_of(c) == "none" || c.get("vector_axis") != "x" ||
-      c.get_int("vector_width") <= c.get_int("tile_x"))
-    return c;
+  if (!epilogue_has_own_tile(c)) return c;
   Config e = c;
   e.set("tile_x", c.get("vector_width"));
   return e;
@@ -68,5 +100,19 @@ extern "C" int bitforge_bitserial_nibble_lut_avx2(halide_buffer_t* act, halide_b
                                                   int wgt_planes, int kernel_h, int kernel_w, int row_step,
                                                   int col_stride, int dil_h, int dil_w, int tile_pixels,
                                                   int tile_vectors, halide_buffer_t* out);
+
+// The pointwise extern stage's entry point (C linkage; kPointwiseNibbleLutAvx2Symbol).
+// Inputs: the split activations and weights above, and the per-pixel term (x, y, n, g)
+// added to every channel; words per plane, activation and weight planes, the scale as a
+// shift (the result is (Σ 2^(i+j) popcount) << scale_shift + term), the output row
+// width; the register tile (pixels, a multiple of 8, x channels); whether `out` is the
+// operator's NCHW int32 output itself (x, y, o, n; one group) rather than sums (oi, g, x,
+// y, n) for a generated epilogue. Either way pixels innermost. Returns 0, or -1 for a
+// tile or a layout it has no code for.
+extern "C" int bitforge_bitserial_pointwise_nibble_lut_avx2(halide_buffer_t* act, halide_buffer_t* wgt,
+                                                            halide_buffer_t* pixel_term, int words, int act_planes,
+                                                            int wgt_planes, int scale_shift, int out_w,
+                                                            int tile_pixels, int tile_channels, int out_is_output,
+                                                            halide_buffer_t* out);
 
 }  // namespace bitforge::codegen

@@ -42,13 +42,16 @@ TiledLoops tile_output(OutputStage& st, const TileShape& t) {
       .split(st.x, loops.xo, xt, t.tile_x, TailStrategy::ShiftInwards)
       .split(st.y, loops.yo, yt, t.tile_y, TailStrategy::ShiftInwards);
   Var vo("v_outer"), vi("v_inner");
+  // The tile loops, innermost first.
+  const std::vector<VarOrRVar> tiles = t.row_tiles_inside ? std::vector<VarOrRVar>{loops.xo, loops.oo, loops.yo}
+                                                          : std::vector<VarOrRVar>{loops.oo, loops.xo, loops.yo};
   if (t.vector_on_o) {
-    T.reorder(ot, xt, yt, loops.oo, loops.xo, loops.yo);
+    T.reorder({ot, xt, yt, tiles[0], tiles[1], tiles[2]});
     if (t.vector > 1) T.split(ot, vo, vi, t.vector).vectorize(vi).unroll(vo);
     else T.unroll(ot);
     T.unroll(xt);
   } else {
-    T.reorder(xt, ot, yt, loops.oo, loops.xo, loops.yo);
+    T.reorder({xt, ot, yt, tiles[0], tiles[1], tiles[2]});
     if (t.vector > 1) T.split(xt, vo, vi, t.vector).vectorize(vi).unroll(vo);
     else T.unroll(xt);
     T.unroll(ot);

@@ -17,6 +17,9 @@ struct TileShape {
   bool vector_on_o = true;
   std::string parallel = "none";  // none | pixels | channels
   bool dense = false;             // pixels are columns of one row: parallelize columns
+  // Tiles along a row inside the channel tiles (a channel's row stored in one go), not
+  // the other way round.
+  bool row_tiles_inside = false;
   int groups = 1, og = 1;
 };
 

@@ -94,7 +94,9 @@ class HalideKernel final : public Kernel {
     prepare_ = prepare_stage(wl_, cfg_, target_, jit_target_);
     run_ = Halide::Pipeline(op_->output.out);
     run_.set_jit_externs(
-        {{codegen::kNibbleLutAvx2Symbol, Halide::JITExtern(&codegen::bitforge_bitserial_nibble_lut_avx2)}});
+        {{codegen::kNibbleLutAvx2Symbol, Halide::JITExtern(&codegen::bitforge_bitserial_nibble_lut_avx2)},
+         {codegen::kPointwiseNibbleLutAvx2Symbol,
+          Halide::JITExtern(&codegen::bitforge_bitserial_pointwise_nibble_lut_avx2)}});
     run_.compile_jit(jit_target_);
   }
 
