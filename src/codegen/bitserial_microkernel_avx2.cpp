@@ -26,7 +26,7 @@ namespace {
 using u64 = std::uint64_t;
 using nibble_lut::kMaxByteSteps;
 using nibble_lut::offset_of;
-using nibble_lut::set_dim;
+using nibble_lut::answer_bounds;
 
 // One step of a plane pair: a kernel tap's packed word, as element offsets from the
 // pair's first activation and weight word. Tabled once per call, so the loop over
@@ -375,27 +375,15 @@ extern "C" int bitforge_bitserial_nibble_lut_avx2(halide_buffer_t* act, halide_b
   if (act->host == nullptr || wgt->host == nullptr) {
     // Bounds query: the activation region this output region reads, and all weights of
     // its groups (their blocks of channels are cheap to over-approximate).
-    if (act->host == nullptr) {
-      const int x_last = d[2].min + d[2].extent - 1, y_last = d[3].min + d[3].extent - 1;
-      set_dim(act, 0, 0, 2);
-      set_dim(act, 1, 0, words);
-      set_dim(act, 2, 0, act_planes);
-      set_dim(act, 3, d[2].min * col_stride, x_last * col_stride + (kernel_w - 1) * dil_w - d[2].min * col_stride + 1);
-      set_dim(act, 4, d[3].min * row_step, y_last * row_step + (kernel_h - 1) * dil_h - d[3].min * row_step + 1);
-      set_dim(act, 5, d[4].min, d[4].extent);
-      set_dim(act, 6, d[1].min, d[1].extent);
-    }
-    if (wgt->host == nullptr) {
-      const int block = 4 * tile_vectors;
-      set_dim(wgt, 0, 0, block);
-      set_dim(wgt, 1, 0, 2);
-      set_dim(wgt, 2, 0, wgt_planes);
-      set_dim(wgt, 3, 0, words);
-      set_dim(wgt, 4, 0, kernel_w);
-      set_dim(wgt, 5, 0, kernel_h);
-      set_dim(wgt, 6, d[0].min / block, (d[0].min + d[0].extent - 1) / block - d[0].min / block + 1);
-      set_dim(wgt, 7, d[1].min, d[1].extent);
-    }
+    const int x_last = d[2].min + d[2].extent - 1, y_last = d[3].min + d[3].extent - 1;
+    answer_bounds(act, {{0, 2}, {0, words}, {0, act_planes},
+                        {d[2].min * col_stride, x_last * col_stride + (kernel_w - 1) * dil_w - d[2].min * col_stride + 1},
+                        {d[3].min * row_step, y_last * row_step + (kernel_h - 1) * dil_h - d[3].min * row_step + 1},
+                        {d[4].min, d[4].extent}, {d[1].min, d[1].extent}});
+    const int block = 4 * tile_vectors;
+    answer_bounds(wgt, {{0, block}, {0, 2}, {0, wgt_planes}, {0, words}, {0, kernel_w}, {0, kernel_h},
+                        {d[0].min / block, (d[0].min + d[0].extent - 1) / block - d[0].min / block + 1},
+                        {d[1].min, d[1].extent}});
     return 0;
   }
   const RegionFn run = region_fn(tile_pixels, tile_vectors);

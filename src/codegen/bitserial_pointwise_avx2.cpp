@@ -22,7 +22,7 @@ namespace {
 using u64 = std::uint64_t;
 using nibble_lut::kMaxByteSteps;
 using nibble_lut::offset_of;
-using nibble_lut::set_dim;
+using nibble_lut::answer_bounds;
 constexpr int kBlock = 8;  // pixels per block: two vectors of four
 
 // The operands of one image and group.
@@ -230,28 +230,10 @@ extern "C" int bitforge_bitserial_pointwise_nibble_lut_avx2(halide_buffer_t* act
   const int row0 = first / kBlock * kBlock / out_w;
   const int row1 = ((last / kBlock + std::max(tile_pixels / kBlock, 1)) * kBlock - 1) / out_w;
   if (act->host == nullptr || wgt->host == nullptr || pixel_term->host == nullptr) {
-    if (act->host == nullptr) {
-      set_dim(act, 0, 0, out_w);
-      set_dim(act, 1, row0, row1 - row0 + 1);
-      set_dim(act, 2, 0, 2);
-      set_dim(act, 3, 0, words);
-      set_dim(act, 4, 0, act_planes);
-      set_dim(act, 5, dn.min, dn.extent);
-      set_dim(act, 6, dg.min, dg.extent);
-    }
-    if (wgt->host == nullptr) {
-      set_dim(wgt, 0, 0, 2);
-      set_dim(wgt, 1, 0, words);
-      set_dim(wgt, 2, 0, wgt_planes);
-      set_dim(wgt, 3, dc.min, dc.extent);
-      set_dim(wgt, 4, dg.min, dg.extent);
-    }
-    if (pixel_term->host == nullptr) {
-      set_dim(pixel_term, 0, dx.min, dx.extent);
-      set_dim(pixel_term, 1, dy.min, dy.extent);
-      set_dim(pixel_term, 2, dn.min, dn.extent);
-      set_dim(pixel_term, 3, dg.min, dg.extent);
-    }
+    answer_bounds(act, {{0, out_w}, {row0, row1 - row0 + 1}, {0, 2}, {0, words}, {0, act_planes},
+                        {dn.min, dn.extent}, {dg.min, dg.extent}});
+    answer_bounds(wgt, {{0, 2}, {0, words}, {0, wgt_planes}, {dc.min, dc.extent}, {dg.min, dg.extent}});
+    answer_bounds(pixel_term, {{dx.min, dx.extent}, {dy.min, dy.extent}, {dn.min, dn.extent}, {dg.min, dg.extent}});
     return 0;
   }
   const halide_dimension_t* a = act->dim;

@@ -32,10 +32,18 @@ std::ptrdiff_t offset_of(const halide_buffer_t* b, const int (&coords)[N]) {
   return off;
 }
 
-// A bounds query's answer for one dimension.
-inline void set_dim(halide_buffer_t* b, int d, int min, int extent) {
-  b->dim[d].min = min;
-  b->dim[d].extent = extent;
+// A bounds query's answer for a buffer Halide asks about (no memory yet): each
+// dimension's min and extent, in order. A buffer that has its memory is left alone.
+struct Interval {
+  int min, extent;
+};
+template <int N>
+void answer_bounds(halide_buffer_t* b, const Interval (&dims)[N]) {
+  if (b->host != nullptr) return;
+  for (int d = 0; d < N; ++d) {
+    b->dim[d].min = dims[d].min;
+    b->dim[d].extent = dims[d].extent;
+  }
 }
 
 }  // namespace bitforge::codegen::nibble_lut
