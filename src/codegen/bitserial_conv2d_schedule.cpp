@@ -213,7 +213,12 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
     if (!f.act_pixels.defined()) f.window_act_sum.compute_at(loops.tiled, loops.xo);
     // A tile's row of pixels as one vector (tiles shift inwards at the edges, so the
     // region is always the output tile's width; with a microkernel, the epilogue's).
-    if (!f.act_pixels.defined() && !f.window_act_sum.has_update_definition() && t.tile_x >= 4)
+    // Only at unit column stride: with a stride, its taps are strided loads, which Halide
+    // 14 turned into an aligned vmovdqa at an unaligned address where it peeled a row's
+    // only tile (a crash the sweep found: conv2d_b1b1_mb1ic8ih1iw15oc8kh1kw3sw3dw2,
+    // pack_at row; also stride 2 with dilation 3). Scalar there, the strided ResNet-18
+    // layers' shipped records ran within noise of the vectorized sum (C4, C7, C10).
+    if (!f.act_pixels.defined() && !f.window_act_sum.has_update_definition() && t.tile_x >= 4 && wl.stride_w == 1)
       f.window_act_sum.vectorize(f.window_act_sum.args()[0], t.tile_x, TailStrategy::GuardWithIf);
   }
   if (f.weight_sum.defined()) {
