@@ -45,8 +45,9 @@ enum class PackAxis { Channels, ChannelsAndColumns };
 struct CoreMicrokernel {
   bool nibble_lut_avx2 = false;
   int tile_pixels = 1, tile_vectors = 1;  // pixels of a row x vectors of four channels
-  bool pointwise_avx2 = false;            // pixels as lanes, 1x1 windows
-  int tile_channels = 1;                  // its tile: tile_pixels (8 or 16) x tile_channels
+  const char* pointwise = nullptr;        // a pointwise microkernel's symbol: pixels as lanes, 1x1 windows
+  int halves = 1;                         // its words' halves (pointwise_halves)
+  int tile_channels = 1;                  // its tile: tile_pixels x tile_channels
 };
 
 // How the plane pairs' popcounts reach the sum: each shifted by 2^(i+j) in the inner loop,

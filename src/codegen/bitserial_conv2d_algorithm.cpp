@@ -50,6 +50,13 @@ Expr border_representative(Expr cls, const BorderClasses& b) {
   return select(cls < low, cls, cls == low, static_cast<int>(interior < 0 ? 0 : interior),
                 first_high + (cls - low - 1));
 }
+
+// Half `h` of word `w` for a microkernel that reads `halves` per word: the word itself, or
+// its low and high nibbles, each in the low nibble of every byte (what a lookup indexes).
+Expr split_halves(Expr w, Expr h, int halves) {
+  if (halves == 1) return w;
+  return select(h == 0, w, w >> 4) & Internal::make_const(w.type(), kLowNibbles);
+}
 }  // namespace
 
 BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype, PackAxis pack_axis, PlaneSums plane_sums,
@@ -107,24 +114,24 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     Expr ch = ob * B + (k % 4) * V + k / 4;
     Expr w = f.weight_words(min(ch, og - 1), wd, j, s, r, g);
     op.prepared = Func("packed_weight");
-    op.prepared(k, h, j, wd, s, r, ob, g) =
-        select(ch < og, select(h == 0, w, w >> 4) & Internal::make_const(word, kLowNibbles), cast(word, 0));
+    op.prepared(k, h, j, wd, s, r, ob, g) = select(ch < og, split_halves(w, h, 2), cast(word, 0));
     op.prepared_extents = {B, 2, ew.bits, words, segments, KH, blocks, static_cast<int>(geo.groups)};
     op.prepared_in = ImageParam(word, 8, "packed_weight");
     weight_word = [&op, V, B](Expr o, Expr wd_, Expr j_, Expr s_, Expr r_, Expr g_) {
       Expr k_ = (o % B % V) * 4 + o % B / V, ob_ = o / B;
       return op.prepared_in(k_, 0, j_, wd_, s_, r_, ob_, g_) | (op.prepared_in(k_, 1, j_, wd_, s_, r_, ob_, g_) << 4);
     };
-  } else if (mk.pointwise_avx2) {
-    // Each word split into its nibble halves, side by side (bitserial_microkernel.hpp).
+  } else if (mk.pointwise != nullptr) {
+    // Each word whole, or split into its nibble halves side by side (bitserial_microkernel.hpp).
     Var h("h");
     Expr w = f.weight_words(oi, wd, j, 0, 0, g);
     op.prepared = Func("packed_weight");
-    op.prepared(h, wd, j, oi, g) = select(h == 0, w, w >> 4) & Internal::make_const(word, kLowNibbles);
-    op.prepared_extents = {2, words, ew.bits, og, static_cast<int>(geo.groups)};
+    op.prepared(h, wd, j, oi, g) = split_halves(w, h, mk.halves);
+    op.prepared_extents = {mk.halves, words, ew.bits, og, static_cast<int>(geo.groups)};
     op.prepared_in = ImageParam(word, 5, "packed_weight");
-    weight_word = [&op](Expr o, Expr wd_, Expr j_, Expr, Expr, Expr g_) {
-      return op.prepared_in(0, wd_, j_, o, g_) | (op.prepared_in(1, wd_, j_, o, g_) << 4);
+    weight_word = [&op, halves = mk.halves](Expr o, Expr wd_, Expr j_, Expr, Expr, Expr g_) {
+      return halves == 1 ? op.prepared_in(0, wd_, j_, o, g_)
+                         : op.prepared_in(0, wd_, j_, o, g_) | (op.prepared_in(1, wd_, j_, o, g_) << 4);
     };
   } else {
     op.prepared = f.weight_words;
@@ -264,21 +271,21 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
     Var h("h");
     Expr a = f.packed_act(wd, i, px, py, n, g);
     f.act_nibbles = Func("act_nibbles");
-    f.act_nibbles(h, wd, i, px, py, n, g) = select(h == 0, a, a >> 4) & Internal::make_const(word, kLowNibbles);
+    f.act_nibbles(h, wd, i, px, py, n, g) = split_halves(a, h, 2);
     const int row_step = sampled ? 1 : sh;
     f.sum.define_extern(kNibbleLutAvx2Symbol,
                         {f.act_nibbles, op.prepared_in, words, ea.bits, ew.bits, KH, KW, row_step, sw, dh, dw,
                          mk.tile_pixels, mk.tile_vectors},
                         Int(32), {oi, g, x, y, n}, NameMangling::C);
-  } else if (mk.pointwise_avx2) {
-    // Pixels as lanes (bitserial_microkernel.hpp): the split words of output pixel (x, y),
-    // the input's at its 1x1 window (no padding). Rows past the image repeat the last (a
-    // tile may read past it; those lanes are not stored).
+  } else if (mk.pointwise != nullptr) {
+    // Pixels as lanes (bitserial_microkernel.hpp): the words (or their halves) of output
+    // pixel (x, y), the input's at its 1x1 window (no padding). Rows past the image repeat
+    // the last (a tile may read past it; those lanes are not stored).
     Var h("h");
     const int OH = static_cast<int>(wl.out_h());
     Expr a = f.packed_act(wd, i, column_of(x, 0), row_of(min(y, OH - 1), 0), n, g);
-    f.act_pixels = Func("act_pixel_nibbles");
-    f.act_pixels(x, y, h, wd, i, n, g) = select(h == 0, a, a >> 4) & Internal::make_const(word, kLowNibbles);
+    f.act_pixels = Func("act_pixel_words");
+    f.act_pixels(x, y, h, wd, i, n, g) = split_halves(a, h, mk.halves);
     f.pixel_term = Func("pixel_term");
     f.pixel_term(x, y, n, g) = Wa.t != 0 ? A.s * Wa.t * f.window_act_sum(x, y, n, g) : Expr(0);
     const int scale_shift = (A.s == 2) + (Wa.s == 2);  // A.s * Wa.s = 2^scale_shift
@@ -288,11 +295,11 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
                                                   mk.tile_channels, static_cast<int>(f.sum_is_output)};
     if (f.sum_is_output) {
       // The result itself, in the output's layout (x, y, o, n): nothing is left to generate.
-      f.sum.define_extern(kPointwiseNibbleLutAvx2Symbol, args, Int(32), {x, y, oi, n}, NameMangling::C);
+      f.sum.define_extern(mk.pointwise, args, Int(32), {x, y, oi, n}, NameMangling::C);
       op.output.out = f.sum;
       return f;
     }
-    f.sum.define_extern(kPointwiseNibbleLutAvx2Symbol, args, Int(32), {oi, g, x, y, n}, NameMangling::C);
+    f.sum.define_extern(mk.pointwise, args, Int(32), {oi, g, x, y, n}, NameMangling::C);
   } else if (plane_sums == PlaneSums::Shifted) {
     f.sum(oi, g, x, y, n) = cast(lane_sum, 0);
     f.rd = RDom({{0, words}, {0, ea.bits}, {0, ew.bits}, {0, segments}, {0, KH}}, "k");
@@ -315,8 +322,8 @@ BitserialConv2dFuncs define_bitserial_conv2d(const Conv2d& wl, DType word_dtype,
   }
 
   // The pointwise microkernel's sums are already scaled and corrected per pixel.
-  Expr total = mk.pointwise_avx2 ? f.sum(oi, g, x, y, n) : A.s * Wa.s * cast<int32_t>(f.sum(oi, g, x, y, n));
-  if (Wa.t != 0 && !mk.pointwise_avx2) total += A.s * Wa.t * f.window_act_sum(x, y, n, gc);
+  Expr total = mk.pointwise != nullptr ? f.sum(oi, g, x, y, n) : A.s * Wa.s * cast<int32_t>(f.sum(oi, g, x, y, n));
+  if (Wa.t != 0 && mk.pointwise == nullptr) total += A.s * Wa.t * f.window_act_sum(x, y, n, gc);
 
   // ta*sw*Σ qw + ta*tw*terms over in-range taps (activations bipolar): all taps' value
   // per channel, minus what the border class's out-of-range taps would add.

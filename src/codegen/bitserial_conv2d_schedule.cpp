@@ -19,6 +19,13 @@ std::string knob_or(const Config& c, const std::string& knob, const std::string&
   return c.values().count(knob) ? c.get(knob) : fixed;
 }
 
+// At most `lanes`, and no more than a row of `extent` pixels has (halving): a vector
+// whose tail shifts inwards needs a whole one.
+int lanes_within(int lanes, std::int64_t extent) {
+  while (lanes > 1 && lanes > extent) lanes /= 2;
+  return lanes;
+}
+
 void schedule_core(const Config& cfg, BitserialConv2dFuncs& f, const TiledLoops& loops, const TileShape& t);
 void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& target, BitserialConv2dFuncs& f,
                       GeneratedOperator& op, const TiledLoops& loops, const TileShape& t);
@@ -45,7 +52,7 @@ void schedule_bitserial_conv2d(const Conv2d& wl, const Config& cfg, const Codege
     // per row too. Per image: one call, whose tiles run across rows, so rows of 7 or 14
     // pixels waste no more than the last tile's overlap (a 4-pixel tile per row of 7
     // computed 8).
-    if (cfg.get("microkernel_at") == "image") f.sum.compute_root();
+    if (microkernel_at(cfg) == "image") f.sum.compute_root();
     else f.sum.compute_at(loops.tiled, loops.yo).store_in(MemoryType::Stack);  // no malloc per row
     // The sums in the order the epilogue reads vectors of them: channels innermost for a
     // tile vectorized along channels, else pixels (with channels innermost, a vector of
@@ -148,12 +155,8 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
       ip.update().vectorize(px, pack_lanes, TailStrategy::RoundUp);
     }
   } else {
-    // As many lanes as the packed row has pixels (ShiftInwards needs a full vector).
-    auto lanes_in_row = [&](int lanes) {
-      while (lanes > wl.w) lanes /= 2;
-      return lanes;
-    };
-    const int lanes = lanes_in_row(pack_lanes);
+    // As many lanes as the packed row has pixels.
+    const int lanes = lanes_within(pack_lanes, wl.w);
     ip.reorder(px, pi, pwd, py);
     if (lanes > 1) ip.vectorize(px, lanes, TailStrategy::ShiftInwards);
     // All planes of a word from one load of its channels.
@@ -163,7 +166,7 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
       Func& pb = f.packed_bytes;
       Var bb = pb.args()[0], bi = pb.args()[1], bx = pb.args()[2];
       pb.compute_at(ip, py).reorder(bx, bi, bb).reorder_storage(bx, bi, bb);
-      const int byte_lanes = lanes_in_row(std::clamp(target.vector_bits / 8, 1, 64));
+      const int byte_lanes = lanes_within(std::clamp(target.vector_bits / 8, 1, 64), wl.w);
       if (byte_lanes > 1) pb.vectorize(bx, byte_lanes, TailStrategy::ShiftInwards);
       if (wl.act.bits <= 4) pb.unroll(bi);
     }
@@ -182,15 +185,17 @@ void schedule_packing(const Conv2d& wl, const Config& cfg, const CodegenTarget& 
     // time: a heap buffer each), a vector of pixels per store.
     const std::vector<Var> a = f.act_pixels.args();  // (x, y, h, wd, i, n, g)
     place(f.act_pixels, a[1]);
-    f.act_pixels.bound(a[2], 0, 2).bound(a[3], 0, f.words).bound(a[4], 0, wl.act.bits);
+    const int halves = pointwise_halves(microkernel_of(cfg));
+    f.act_pixels.bound(a[2], 0, halves).bound(a[3], 0, f.words).bound(a[4], 0, wl.act.bits);
     f.act_pixels.reorder(a[0], a[2], a[1]).unroll(a[2]);
-    const int word_lanes = std::clamp(target.vector_bits / word_bits(op.prepared_dtype), 1, 16);
-    if (word_lanes > 1 && wl.out_w() >= word_lanes) f.act_pixels.vectorize(a[0], word_lanes, TailStrategy::ShiftInwards);
+    const int word_lanes =
+        lanes_within(std::clamp(target.vector_bits / word_bits(op.prepared_dtype), 1, 16), wl.out_w());
+    if (word_lanes > 1) f.act_pixels.vectorize(a[0], word_lanes, TailStrategy::ShiftInwards);
     // The per-pixel term beside them, a vector of pixels at a time.
     Func& pt = f.pixel_term;  // (x, y, n, g)
     place(pt, pt.args()[1]);
-    const int lanes = std::clamp(target.vector_bits / 32, 1, 16);
-    if (lanes > 1 && wl.out_w() >= lanes) pt.vectorize(pt.args()[0], lanes, TailStrategy::GuardWithIf);
+    const int lanes = lanes_within(std::clamp(target.vector_bits / 32, 1, 16), wl.out_w());
+    if (lanes > 1) pt.vectorize(pt.args()[0], lanes, TailStrategy::GuardWithIf);
   }
   if (f.act_sum.defined()) {
     if (at_row) f.act_sum.compute_at(loops.tiled, loops.yo); else f.act_sum.compute_root();
@@ -240,8 +245,9 @@ std::unique_ptr<GeneratedOperator> generate_bitserial_conv2d(const Conv2d& wl, c
     mk.nibble_lut_avx2 = true;
     mk.tile_pixels = static_cast<int>(config.get_int("tile_x"));
     mk.tile_vectors = static_cast<int>(config.get_int("tile_o") / 4);
-  } else if (microkernel_of(config) == kPointwiseNibbleLutAvx2) {
-    mk.pointwise_avx2 = true;
+  } else if (const std::string m = microkernel_of(config); is_pointwise_microkernel(m)) {
+    mk.pointwise = m == kPointwiseNibbleLutAvx2 ? kPointwiseNibbleLutAvx2Symbol : kPointwiseVpopcntAvx512Symbol;
+    mk.halves = pointwise_halves(m);
     mk.tile_pixels = static_cast<int>(config.get_int("tile_x"));
     mk.tile_channels = static_cast<int>(config.get_int("tile_o"));
   }

@@ -18,16 +18,20 @@ int natural_int32_lanes(const CodegenTarget& t) { return t.vector_bits / 32; }
 int register_budget(const CodegenTarget& t) { return t.vector_bits >= 512 ? 24 : 12; }
 
 namespace {
-// Why neither AVX2 nibble-lookup microkernel can run `c`, or "": what they share.
-std::string check_nibble_lut_common(const Config& c) {
-  if (c.get("word") != "u64" || c.get("pack_axis") != "c") return "needs u64 words packed along channels (pack_axis c)";
+// Why microkernel `mk` cannot run `c`, or "": what all microkernels share.
+std::string check_microkernel_common(const Config& c, const std::string& mk) {
+  // The AVX2 ones count u64 words by nibble lookup; the AVX-512 one counts u32 words into
+  // their own int32 lanes (VPOPCNTD).
+  const char* word = mk == kPointwiseVpopcntAvx512 ? "u32" : "u64";
+  if (c.get("word") != word || c.get("pack_axis") != "c")
+    return fmt::format("needs {} words packed along channels (pack_axis c)", word);
   // One value each for the knobs the microkernel ignores, so the space has no duplicates.
   for (const auto& [knob, value] : {std::pair{"loop_order", "taps_planes_words"}, {"unroll_planes", "0"},
                                     {"split_words", "1"}, {"plane_sums", "shifted"}, {"plane_axis", "pixel"},
                                     {"unroll_window", "0"}})
     if (c.get(knob) != value) return fmt::format("leaves {} at {}", knob, value);
   if (c.get("parallel") == "channels") return "runs all channels of a row per call: parallel none or pixels";
-  if (c.get("microkernel_at") == "image" && c.get("pack_at") == "row")
+  if (microkernel_at(c) == "image" && c.get("pack_at") == "row")
     return "at image needs pack_at root (every packed row before its one call)";
   return "";
 }
@@ -44,14 +48,22 @@ std::string check_nibble_lut(const Config& c) {
   return "";
 }
 
-// Why the pointwise (pixel-tile) microkernel cannot run `c` on `wl`, or "".
-// (The space offers it only for 1x1 windows without padding.)
-std::string check_pointwise(const Conv2d& wl, const Config& c) {
+// Why pointwise (pixel-tile) microkernel `mk` cannot run `c` on `wl`, or "".
+std::string check_pointwise(const Conv2d& wl, const Config& c, const std::string& mk) {
+  if (wl.kh != 1 || wl.kw != 1 || wl.pad_top + wl.pad_left + wl.pad_bottom + wl.pad_right != 0)
+    return "needs a 1x1 window without padding";
   const std::int64_t to = c.get_int("tile_o"), tx = c.get_int("tile_x");
-  // 16 x 2: 8 byte sums, the table and 4 broadcast halves fit AVX2's 16 registers (the
-  // activations are memory operands).
-  if (tx != 8 && tx != 16) return "needs tile_x 8 or 16 (pixels, in blocks of eight)";
-  if (to != 1 && to != 2) return "needs tile_o 1 or 2 (channels)";
+  if (mk == kPointwiseNibbleLutAvx2) {
+    // 16 x 2: 8 byte sums, the table and 4 broadcast halves fit AVX2's 16 registers (the
+    // activations are memory operands).
+    if (tx != 8 && tx != 16) return "needs tile_x 8 or 16 (pixels, in blocks of eight)";
+    if (to != 1 && to != 2) return "needs tile_o 1 or 2 (channels)";
+  } else {
+    // 16 x 8: 8 sums (16 with several plane pairs), 8 broadcast words and the activations
+    // within AVX-512's 32 registers.
+    if (tx != 16) return "needs tile_x 16 (pixels, a vector of u32 words)";
+    if (to != 1 && to != 2 && to != 4 && to != 8) return "needs tile_o 1, 2, 4 or 8 (channels)";
+  }
   // Its sums are stored pixels innermost: an epilogue along channels would gather them.
   if (c.get("vector_axis") != "x") return "needs vector_axis x (it stores rows of pixels)";
   // Writing the output itself, it is the whole pipeline but the packing: one call, no
@@ -59,7 +71,8 @@ std::string check_pointwise(const Conv2d& wl, const Config& c) {
   if (pointwise_writes_output(wl))
     for (const auto& [knob, value] : {std::pair{"microkernel_at", "image"}, {"pack_at", "root"}, {"tile_y", "1"},
                                       {"vector_width", "1"}, {"parallel", "none"}})
-      if (c.get(knob) != value) return fmt::format("writes this int32 output itself in one call: leaves {} at {}", knob, value);
+      if (c.values().count(knob) && c.get(knob) != value)
+        return fmt::format("writes this int32 output itself in one call: leaves {} at {}", knob, value);
   return "";
 }
 }  // namespace
@@ -100,13 +113,12 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
                                 "(im2col along a window row; fills words when a group has few "
                                 "channels). Default: channels, unless they fill less than half a "
                                 "word and the kernel is wider than one column"));
-    // Only the microkernels this target can run are offered.
+    // Only the microkernels this target can run are offered, whatever the workload (the
+    // rule rejects the pointwise ones elsewhere than 1x1 windows): a knob's values, and so
+    // the cost model's feature rows, are then the same for every layer of a family.
     std::vector<std::string> microkernels = {"none"};
-    if (target.isa == "avx2") {
-      microkernels.push_back(kNibbleLutAvx2);
-      if (wl.kh == 1 && wl.kw == 1 && wl.pad_top + wl.pad_left + wl.pad_bottom + wl.pad_right == 0)
-        microkernels.push_back(kPointwiseNibbleLutAvx2);
-    }
+    if (target.isa == "avx2") microkernels.insert(microkernels.end(), {kNibbleLutAvx2, kPointwiseNibbleLutAvx2});
+    if (target.isa == "avx512" && target.vector_popcount) microkernels.push_back(kPointwiseVpopcntAvx512);
     knobs.push_back(choice_knob(
         "microkernel", microkernels,
         "the core as generated code, or as a hand-written microkernel. avx2_nibble_lut (AVX2 "
@@ -118,7 +130,10 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
         "plane_axis) at their first values. avx2_nibble_lut_pointwise (1x1 windows without "
         "padding): pixels as lanes, tile_x (8 or 16) pixels numbered across rows x tile_o (1 or 2) "
         "channels, the int32 sums scaled and corrected per pixel in the microkernel; the same "
-        "knobs at their first values, vector_axis x. Default: none"));
+        "knobs at their first values, vector_axis x. avx512_vpopcnt_pointwise (AVX-512 with "
+        "VPOPCNTDQ, 1x1 windows without padding): the same with u32 words counted whole into their "
+        "int32 lanes, tile_x 16 pixels x tile_o (1, 2, 4 or 8) channels, one call per image. "
+        "Default: none"));
     if (target.isa == "avx2")
       knobs.push_back(choice_knob(
           "microkernel_at", {"row", "image"},
@@ -161,8 +176,8 @@ ScheduleSpace bitserial_conv2d_space(const Conv2d& wl, const CodegenTarget& targ
       return "microkernel_at image needs a microkernel (without one it leaves microkernel_at at row)";
     if (!dense && c.get("microkernel") != "none") {
       const std::string mk = c.get("microkernel");
-      std::string why = check_nibble_lut_common(c);
-      if (why.empty()) why = mk == kPointwiseNibbleLutAvx2 ? check_pointwise(wl, c) : check_nibble_lut(c);
+      std::string why = check_microkernel_common(c, mk);
+      if (why.empty()) why = is_pointwise_microkernel(mk) ? check_pointwise(wl, c, mk) : check_nibble_lut(c);
       if (!why.empty()) return "microkernel " + mk + " " + why;
       return "";  // the generated core's unrolling rules do not apply
     }

@@ -37,22 +37,33 @@ constexpr const char* kNibbleLutAvx2 = "avx2_nibble_lut";
 constexpr const char* kNibbleLutAvx2Symbol = "bitforge_bitserial_nibble_lut_avx2";
 constexpr std::uint64_t kLowNibbles = 0x0f0f0f0f0f0f0f0full;
 
-// The AVX2 nibble-lookup pointwise microkernel ("avx2_nibble_lut_pointwise"), for 1x1
-// windows without padding: pixels as lanes, a weight word broadcast. A 1x1 layer sums a
-// pixel's few words (1 to 4 in ResNet-18), so the channel tile above would end every
-// output in a vpsadbw and a transpose into NCHW rows; here eight outputs of a channel
-// are eight consecutive pixels. It writes the sums scaled and with the per-pixel
-// correction added (bipolar weights), so unsigned activations leave nothing but the
-// epilogue (bipolar ones a per-channel constant); for an int32 NCHW output it writes the
-// output itself (pointwise_writes_output), and the sums never make a round trip.
+// The pointwise microkernels, for 1x1 windows without padding: pixels as lanes, a weight
+// word broadcast. A 1x1 layer sums a pixel's few words (1 to 8 in ResNet-18), so a tile
+// of channel lanes ends every output in a horizontal sum (AVX2: a vpsadbw) and a
+// transpose into NCHW rows; here a vector of one channel's outputs is that many
+// consecutive pixels. They write the sums scaled and with the per-pixel correction added
+// (bipolar weights), so unsigned activations leave nothing but the epilogue (bipolar ones
+// a per-channel constant); for an int32 NCHW output they write the output itself
+// (pointwise_writes_output), and the sums never make a round trip.
+//   "avx2_nibble_lut_pointwise": u64 words split into nibble halves (the lookup
+//     popcount), blocks of eight pixels; tiles of 8|16 pixels x 1|2 channels.
+//   "avx512_vpopcnt_pointwise": u32 words whole (VPOPCNTDQ counts a word into its int32
+//     lane), blocks of sixteen pixels; tiles of 16 pixels x 1|2|4|8 channels.
 //
 // Activations: (x, y, h, wd, i, n, g), whole rows of output pixels, x innermost: the
-// microkernel numbers pixels across rows (p = y * out_w + x), eight at a time from a
-// multiple of eight, and reads the rows its tiles reach (the last tile may reach past the
-// region's or the image's last pixel; those lanes are not stored). h: nibble halves.
+// microkernel numbers pixels across rows (p = y * out_w + x), a block at a time from a
+// multiple of the block, and reads the rows its tiles reach (the last tile may reach past
+// the region's or the image's last pixel; those lanes are not stored). h: the word's
+// halves (pointwise_halves: 2 nibble halves, or 1, the word itself).
 // Weights, prepared once: (h, wd, j, oi, g), h innermost (a word's halves, broadcast).
 constexpr const char* kPointwiseNibbleLutAvx2 = "avx2_nibble_lut_pointwise";
 constexpr const char* kPointwiseNibbleLutAvx2Symbol = "bitforge_bitserial_pointwise_nibble_lut_avx2";
+constexpr const char* kPointwiseVpopcntAvx512 = "avx512_vpopcnt_pointwise";
+constexpr const char* kPointwiseVpopcntAvx512Symbol = "bitforge_bitserial_pointwise_vpopcnt_avx512";
+inline bool is_pointwise_microkernel(const std::string& mk) {
+  return mk == kPointwiseNibbleLutAvx2 || mk == kPointwiseVpopcntAvx512;
+}
+inline int pointwise_halves(const std::string& mk) { return mk == kPointwiseNibbleLutAvx2 ? 2 : 1; }
 
 // Whether the pointwise microkernel writes `wl`'s output itself: an int32 output (no
 // epilogue) in NCHW, one group, unsigned activations (no per-channel constant). Its sums
@@ -69,17 +80,25 @@ inline std::string microkernel_of(const Config& c) {
   return c.values().count("microkernel") ? c.get("microkernel") : "none";
 }
 
+// Where a config's microkernel computes its sums: "row" (per row of output tiles) or
+// "image" (one call). AVX2 spaces have the knob microkernel_at; AVX-512 ones do not (their
+// one microkernel, the pointwise, runs per image: its tiles run across rows, and the
+// knob stays out of the spaces whose tuned records predate it).
+inline std::string microkernel_at(const Config& c) {
+  return c.values().count("microkernel_at") ? c.get("microkernel_at") : "image";
+}
+
 // The config as the output's tiling reads it. With a microkernel the register tile
 // (tile_o x tile_x) is the microkernel's and the output tile only shapes the generated
 // epilogue, so an epilogue vectorized along pixels spans at least vector_width of them: a
 // 2-pixel register tile still stores whole vectors of an NCHW row (along channels, it
 // stored a lane at a time).
-// The pointwise microkernel's pixels run across rows, so its epilogue's tile is one vector
-// of a row's pixels, whatever tile_x (which may be wider than the row).
+// The pointwise microkernels' pixels run across rows, so their epilogue's tile is one
+// vector of a row's pixels, whatever tile_x (which may be wider than the row).
 inline bool epilogue_has_own_tile(const Config& c) {
   const std::string mk = microkernel_of(c);
   return mk != "none" && c.get("vector_axis") == "x" &&
-         (mk == kPointwiseNibbleLutAvx2 || c.get_int("vector_width") > c.get_int("tile_x"));
+         (is_pointwise_microkernel(mk) || c.get_int("vector_width") > c.get_int("tile_x"));
 }
 inline Config epilogue_tile_config(const Config& c) {
   if (!epilogue_has_own_tile(c)) return c;
@@ -101,11 +120,11 @@ extern "C" int bitforge_bitserial_nibble_lut_avx2(halide_buffer_t* act, halide_b
                                                   int col_stride, int dil_h, int dil_w, int tile_pixels,
                                                   int tile_vectors, halide_buffer_t* out);
 
-// The pointwise extern stage's entry point (C linkage; kPointwiseNibbleLutAvx2Symbol).
+// The pointwise extern stages' entry points (C linkage; kPointwise*Symbol), one per ISA.
 // Inputs: the split activations and weights above, and the per-pixel term (x, y, n, g)
 // added to every channel; words per plane, activation and weight planes, the scale as a
 // shift (the result is (Σ 2^(i+j) popcount) << scale_shift + term), the output row
-// width; the register tile (pixels, a multiple of 8, x channels); whether `out` is the
+// width; the register tile (pixels, a multiple of the block, x channels); whether `out` is the
 // operator's NCHW int32 output itself (x, y, o, n; one group) rather than sums (oi, g, x,
 // y, n) for a generated epilogue. Either way pixels innermost. Returns 0, or -1 for a
 // tile or a layout it has no code for.
@@ -114,5 +133,10 @@ extern "C" int bitforge_bitserial_pointwise_nibble_lut_avx2(halide_buffer_t* act
                                                             int wgt_planes, int scale_shift, int out_w,
                                                             int tile_pixels, int tile_channels, int out_is_output,
                                                             halide_buffer_t* out);
+extern "C" int bitforge_bitserial_pointwise_vpopcnt_avx512(halide_buffer_t* act, halide_buffer_t* wgt,
+                                                           halide_buffer_t* pixel_term, int words, int act_planes,
+                                                           int wgt_planes, int scale_shift, int out_w,
+                                                           int tile_pixels, int tile_channels, int out_is_output,
+                                                           halide_buffer_t* out);
 
 }  // namespace bitforge::codegen

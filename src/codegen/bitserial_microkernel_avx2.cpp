@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "codegen/bitserial_microkernel.hpp"
+#include "codegen/halide_buffers.hpp"
 #include "codegen/nibble_lut_avx2.hpp"
 
 namespace bitforge::codegen {
@@ -25,8 +26,6 @@ namespace bitforge::codegen {
 namespace {
 using u64 = std::uint64_t;
 using nibble_lut::kMaxByteSteps;
-using nibble_lut::offset_of;
-using nibble_lut::answer_bounds;
 
 // One step of a plane pair: a kernel tap's packed word, as element offsets from the
 // pair's first activation and weight word. Tabled once per call, so the loop over

@@ -14,6 +14,7 @@
 #include <cstddef>
 
 #include "codegen/bitserial_microkernel.hpp"
+#include "codegen/bitserial_pointwise_driver.hpp"
 #include "codegen/nibble_lut_avx2.hpp"
 
 namespace bitforge::codegen {
@@ -21,28 +22,10 @@ namespace bitforge::codegen {
 namespace {
 using u64 = std::uint64_t;
 using nibble_lut::kMaxByteSteps;
-using nibble_lut::offset_of;
-using nibble_lut::answer_bounds;
+using pointwise::Operands;
+using pointwise::Run;
+using pointwise::RunFn;
 constexpr int kBlock = 8;  // pixels per block: two vectors of four
-
-// The operands of one image and group.
-struct Operands {
-  const u64* act;  // pixel 0's low half of word 0 of plane 0 (pixels numbered across rows)
-  std::ptrdiff_t act_h, act_wd, act_i;  // element steps between halves, words, planes
-  const u64* wgt;  // the region's first channel
-  std::ptrdiff_t wgt_wd, wgt_j, wgt_o;
-  int words, act_planes, wgt_planes, scale_shift;
-};
-
-// One run of output pixels [p0, p1) (numbered across rows) whose outputs and terms are
-// at unit stride: `out` and `term` are pixel p0's.
-struct Run {
-  int p0, p1;
-  std::int32_t* out;
-  std::ptrdiff_t out_o;  // elements between channels
-  const std::int32_t* term;
-  int channels;
-};
 
 // The int32 sums of C channels x K blocks (pixel order), scaled by the table. S: a
 // single plane pair (no shifts, no 64-bit sums across pairs); W > 0: exactly W words
@@ -129,7 +112,7 @@ BITFORGE_AVX2 __attribute__((always_inline)) inline void store_tile(const Operan
                                                                     const u64* act, int o, __m256i lut, int chunk,
                                                                     const TileOut<K>& t) {
   __m256i sums[C][K];
-  tile_sums<K, C, W, S>(op, act, op.wgt + o * op.wgt_o, lut, chunk, sums);
+  tile_sums<K, C, W, S>(op, act, static_cast<const u64*>(op.wgt) + o * op.wgt_o, lut, chunk, sums);
 #pragma GCC unroll 4
   for (int c = 0; c < C; ++c)
 #pragma GCC unroll 4
@@ -164,7 +147,7 @@ BITFORGE_AVX2 __attribute__((noinline)) void run_tiles(const Operands& operands,
   const int chunk = kMaxByteSteps >> op.scale_shift;
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   for (int b = run.p0 / kBlock; b * kBlock < run.p1; b += K) {
-    const u64* act = op.act + b * kBlock;
+    const u64* act = static_cast<const u64*>(op.act) + b * kBlock;
     const int p = b * kBlock;
     TileOut<K> t;
     t.at = p - run.p0;
@@ -188,18 +171,10 @@ BITFORGE_AVX2 __attribute__((noinline)) void run_tiles(const Operands& operands,
   }
 }
 
-using RunFn = void (*)(const Operands&, const Run&);
-
 // The tile's code with the usual word counts and a single plane pair known.
 template <int K, int C>
 RunFn run_fn_of(int words, bool single) {
-  auto pick = [&]<int W>() -> RunFn { return single ? run_tiles<K, C, W, true> : run_tiles<K, C, W, false>; };
-  switch (words) {
-    case 1: return pick.template operator()<1>();
-    case 2: return pick.template operator()<2>();
-    case 4: return pick.template operator()<4>();
-    default: return pick.template operator()<0>();
-  }
+  return pointwise::specialize<1, 2, 4>(words, single, []<int W, bool S>() -> RunFn { return run_tiles<K, C, W, S>; });
 }
 
 RunFn run_fn(int tile_pixels, int tile_channels, int words, bool single) {
@@ -216,65 +191,9 @@ extern "C" int bitforge_bitserial_pointwise_nibble_lut_avx2(halide_buffer_t* act
                                                             int wgt_planes, int scale_shift, int out_w,
                                                             int tile_pixels, int tile_channels, int out_is_output,
                                                             halide_buffer_t* out) {
-  // The output's dimensions by role: sums (oi, g, x, y, n), or the output (x, y, o, n).
-  const halide_dimension_t one_group{0, 1, 0, 0};
-  const halide_dimension_t* d = out->dim;
-  const halide_dimension_t &dx = d[out_is_output ? 0 : 2], &dy = d[out_is_output ? 1 : 3],
-                           &dc = d[out_is_output ? 2 : 0], &dn = d[out_is_output ? 3 : 4],
-                           &dg = out_is_output ? one_group : d[1];
-  // The output's pixels [first, last] numbered across rows. Tiles start at a multiple of
-  // 8 and may end past `last`: the activation rows asked for cover every pixel a tile
-  // reads (the algorithm clamps rows past the image).
-  const int first = dy.min * out_w + dx.min;
-  const int last = (dy.min + dy.extent - 1) * out_w + dx.min + dx.extent - 1;
-  const int row0 = first / kBlock * kBlock / out_w;
-  const int row1 = ((last / kBlock + std::max(tile_pixels / kBlock, 1)) * kBlock - 1) / out_w;
-  if (act->host == nullptr || wgt->host == nullptr || pixel_term->host == nullptr) {
-    answer_bounds(act, {{0, out_w}, {row0, row1 - row0 + 1}, {0, 2}, {0, words}, {0, act_planes},
-                        {dn.min, dn.extent}, {dg.min, dg.extent}});
-    answer_bounds(wgt, {{0, 2}, {0, words}, {0, wgt_planes}, {dc.min, dc.extent}, {dg.min, dg.extent}});
-    answer_bounds(pixel_term, {{dx.min, dx.extent}, {dy.min, dy.extent}, {dn.min, dn.extent}, {dg.min, dg.extent}});
-    return 0;
-  }
-  const halide_dimension_t* a = act->dim;
-  const halide_dimension_t* w = wgt->dim;
-  const halide_dimension_t* t = pixel_term->dim;
-  const RunFn run = run_fn(tile_pixels, tile_channels, words, act_planes * wgt_planes == 1);
-  // The loads assume pixels numbered across whole rows at unit stride, and a word's
-  // halves adjacent; the stores and term loads, pixels at unit stride.
-  if (run == nullptr || a[0].stride != 1 || a[0].min != 0 || a[0].extent != out_w || a[1].stride != out_w ||
-      a[1].min > row0 || a[1].min + a[1].extent <= row1 || w[0].stride != 1 || dx.stride != 1 || t[0].stride != 1)
-    return -1;
-  // Whole rows that follow each other in both the output and the term: one run for all
-  // of them; otherwise a run per row.
-  const bool whole_rows = dx.min == 0 && dx.extent == out_w;
-  const bool one_run = whole_rows && (dy.extent == 1 || (dy.stride == out_w && t[0].extent == out_w &&
-                                                         t[0].min == 0 && t[1].stride == out_w));
-  auto out_at = [&](int c, int g, int x, int y, int n) {
-    return reinterpret_cast<std::int32_t*>(out->host) +
-           (static_cast<std::ptrdiff_t>(c - dc.min) * dc.stride + static_cast<std::ptrdiff_t>(g - dg.min) * dg.stride +
-            static_cast<std::ptrdiff_t>(x - dx.min) * dx.stride + static_cast<std::ptrdiff_t>(y - dy.min) * dy.stride +
-            static_cast<std::ptrdiff_t>(n - dn.min) * dn.stride);
-  };
-  for (int n = dn.min; n < dn.min + dn.extent; ++n)
-    for (int g = dg.min; g < dg.min + dg.extent; ++g) {
-      // (Pixel 0 may lie before the buffer: only rows from a[1].min are read.)
-      const Operands op{reinterpret_cast<const u64*>(act->host) + offset_of(act, {0, 0, 0, 0, 0, n, g}),
-                        a[2].stride, a[3].stride, a[4].stride,
-                        reinterpret_cast<const u64*>(wgt->host) + offset_of(wgt, {0, 0, 0, dc.min, g}),
-                        w[1].stride, w[2].stride, w[3].stride,
-                        words, act_planes, wgt_planes, scale_shift};
-      const int rows = one_run ? dy.extent : 1;
-      for (int y = dy.min; y < dy.min + dy.extent; y += rows) {
-        const int p0 = y * out_w + dx.min, p1 = (y + rows - 1) * out_w + dx.min + dx.extent;
-        const Run r{p0, p1, out_at(dc.min, g, dx.min, y, n), dc.stride,
-                    reinterpret_cast<const std::int32_t*>(pixel_term->host) +
-                        offset_of(pixel_term, {dx.min, y, n, g}),
-                    dc.extent};
-        run(op, r);
-      }
-    }
-  return 0;
+  return pointwise::drive({act, wgt, pixel_term, words, act_planes, wgt_planes, scale_shift, out_w, out_is_output, out,
+                          /*halves=*/2, kBlock, tile_pixels},
+                         run_fn(tile_pixels, tile_channels, words, act_planes * wgt_planes == 1));
 }
 
 }  // namespace bitforge::codegen

@@ -96,7 +96,9 @@ class HalideKernel final : public Kernel {
     run_.set_jit_externs(
         {{codegen::kNibbleLutAvx2Symbol, Halide::JITExtern(&codegen::bitforge_bitserial_nibble_lut_avx2)},
          {codegen::kPointwiseNibbleLutAvx2Symbol,
-          Halide::JITExtern(&codegen::bitforge_bitserial_pointwise_nibble_lut_avx2)}});
+          Halide::JITExtern(&codegen::bitforge_bitserial_pointwise_nibble_lut_avx2)},
+         {codegen::kPointwiseVpopcntAvx512Symbol,
+          Halide::JITExtern(&codegen::bitforge_bitserial_pointwise_vpopcnt_avx512)}});
     run_.compile_jit(jit_target_);
   }
 

@@ -1,7 +1,9 @@
 #include "generated_cases.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <set>
 
 namespace bitforge::testing {
 
@@ -128,17 +130,35 @@ Workload random_workload(Rng& rng, GeneratedOp op) {
   return {};
 }
 
-// Whether none of 20000 random raw configs of `space` is valid. ScheduleSpace::sample
-// then enumerates the whole space (tens of millions of configs for tiny outputs with
-// unusual groups: a minute or more), which the plan would pay for one workload; such a
-// workload is drawn again instead.
+// Whether fewer than 20 of 20000 random raw configs of `space` are valid. Where its
+// 20000 random draws find none, ScheduleSpace::sample enumerates the whole space (tens of
+// millions of configs for tiny outputs with unusual groups: 10 s to a minute), which the
+// plan, sampling a workload's space some 80 times, would pay; such a workload is drawn
+// again instead. (With one valid config in a thousand, a sample finds one at random all
+// but once in e^20.)
 bool rarely_valid(const ScheduleSpace& space, Rng& rng) {
-  for (int attempt = 0; attempt < 20000; ++attempt) {
+  int valid = 0;
+  for (int attempt = 0; attempt < 20000 && valid < 20; ++attempt) {
     Config c;
     for (const Knob& k : space.knobs()) c.set(k.name, k.values[rng.next() % k.values.size()]);
-    if (space.check(c).empty()) return false;
+    if (space.check(c).empty()) ++valid;
   }
-  return true;
+  return valid < 20;
+}
+
+// The words of a rule's message (runs of letters, digits and underscores).
+std::set<std::string> words_of(const std::string& text) {
+  std::set<std::string> words;
+  std::string w;
+  for (const char ch : text + " ") {
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') {
+      w += ch;
+    } else if (!w.empty()) {
+      words.insert(w);
+      w.clear();
+    }
+  }
+  return words;
 }
 
 }  // namespace
@@ -173,20 +193,31 @@ std::vector<GeneratedCase> plan_shard(GeneratedOp op, int shard, const CodegenTa
       }
       // A value valid only with several other knobs at given values (a microkernel) is
       // rarely hit that way: repair a random config instead, re-drawing the knobs the
-      // rule's message names (rules name what they refuse) until it passes.
+      // rule's message names (rules name what they refuse, and often the values they
+      // want: those are drawn from, other than the refused one) until it passes.
       if (!found) {
         Config c = space.sample(next);
         c.set(knob, value);
-        for (int round = 0; round < 40 && !found; ++round) {
+        for (int round = 0; round < 100 && !found; ++round) {
           const std::string why = space.check(c);
           if (why.empty()) {
             chosen = c;
             found = true;
             break;
           }
-          for (const Knob& k : space.knobs())
-            if (k.name != knob && why.find(k.name) != std::string::npos)
-              c.set(k.name, k.values[rng.next() % k.values.size()]);
+          const std::set<std::string> words = words_of(why);
+          for (const Knob& k : space.knobs()) {
+            if (k.name == knob || why.find(k.name) == std::string::npos) continue;
+            std::vector<std::string> named, others;
+            for (const std::string& v : k.values) {
+              if (v == c.get(k.name)) continue;
+              others.push_back(v);
+              if (words.count(v)) named.push_back(v);
+            }
+            if (others.empty()) continue;
+            const std::vector<std::string>& from = named.empty() ? others : named;
+            c.set(k.name, from[rng.next() % from.size()]);
+          }
         }
       }
       if (found) ++want;

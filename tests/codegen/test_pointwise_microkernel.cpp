@@ -1,11 +1,11 @@
-// The hand-written AVX2 pointwise microkernel (avx2_nibble_lut_pointwise,
-// codegen/bitserial_microkernel.hpp) is bit-exact against the reference for every tile it
-// has, on 1x1 edge shapes: images smaller than a tile and rows that leave blocks of eight
-// straddling them, strides, one to five words (a byte-sum flush past a chunk), several
-// plane pairs, both weight encodings and bipolar activations (a per-channel constant
-// after it), groups, NHWC and fused epilogues (a generated epilogue reads its sums), and
-// the int32 NCHW outputs it writes itself; with its sums computed per row of tiles and
-// per image, the packing fused per row or not.
+// The hand-written pointwise microkernels (avx2_nibble_lut_pointwise and
+// avx512_vpopcnt_pointwise, codegen/bitserial_microkernel.hpp) are bit-exact against the
+// reference for every tile they have, on 1x1 edge shapes: images smaller than a tile and
+// rows that leave blocks straddling them, strides, one to five words (a byte-sum flush past
+// a chunk on AVX2), several plane pairs, both weight encodings and bipolar activations (a
+// per-channel constant after it), groups, NHWC and fused epilogues (a generated epilogue
+// reads its sums), and the int32 NCHW outputs they write themselves; with their sums
+// computed per row of tiles and per image (AVX2), the packing fused per row or not.
 #include <gtest/gtest.h>
 
 #include "codegen/codegen.hpp"
@@ -34,16 +34,40 @@ const Case kCases[] = {
      false},  // packed threshold
 };
 
-// The pointwise microkernel's config: the generated core's knobs at their single values,
-// its tile, and (when a generated epilogue follows) where it runs and how wide the
-// epilogue's vectors are.
-Config pointwise_config(const ScheduleSpace& space, const Workload& wl, const char* tile_o,
-                        const char* tile_x, const char* at, const char* pack_at,
-                        const char* tile_y) {
+// A pointwise microkernel and what it is tested with: its target, word, every register
+// tile (tile_o, tile_x) it has, and the placements of its sums and packing it can take
+// (microkernel_at, pack_at, tile_y; the AVX-512 space has no microkernel_at: per image).
+struct Placement {
+  const char *at, *pack_at, *tile_y;
+};
+struct Microkernel {
+  const char *name, *target, *isa, *word;
+  std::vector<std::pair<const char*, const char*>> tiles;
+  std::vector<Placement> placements;
+};
+const Microkernel kNibbleLutAvx2{
+    "avx2_nibble_lut_pointwise",
+    "x86-64-avx2",
+    "avx2",
+    "u64",
+    {{"1", "8"}, {"2", "16"}, {"1", "16"}, {"2", "8"}},
+    {{"image", "root", "1"}, {"row", "root", "1"}, {"row", "row", "2"}, {"image", "root", "4"}}};
+const Microkernel kVpopcntAvx512{"avx512_vpopcnt_pointwise",
+                                 "x86-64-avx512",
+                                 "avx512",
+                                 "u32",
+                                 {{"1", "16"}, {"8", "16"}, {"2", "16"}, {"4", "16"}},
+                                 {{"image", "root", "1"}, {"image", "root", "2"}}};
+
+// The microkernel's config: the generated core's knobs at their single values, its tile,
+// and (when a generated epilogue follows) where it runs and how wide the epilogue's
+// vectors are.
+Config pointwise_config(const Microkernel& mk, const ScheduleSpace& space, const Workload& wl,
+                        std::pair<const char*, const char*> tile, const Placement& p) {
   Config c = space.default_config();
   for (const auto& [knob, value] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"microkernel", "avx2_nibble_lut_pointwise"},
-           {"word", "u64"},
+           {"microkernel", mk.name},
+           {"word", mk.word},
            {"pack_axis", "c"},
            {"plane_sums", "shifted"},
            {"unroll_planes", "0"},
@@ -51,23 +75,25 @@ Config pointwise_config(const ScheduleSpace& space, const Workload& wl, const ch
            {"loop_order", "taps_planes_words"},
            {"split_words", "1"},
            {"plane_axis", "pixel"},
-           {"tile_o", tile_o},
-           {"tile_x", tile_x},
+           {"tile_o", tile.first},
+           {"tile_x", tile.second},
            {"vector_axis", "x"},
            {"parallel", "none"},
-           {"microkernel_at", at},
-           {"pack_at", pack_at},
-           {"tile_y", tile_y}})
+           {"pack_at", p.pack_at},
+           {"tile_y", p.tile_y}})
     c.set(knob, value);
+  if (std::string(mk.isa) == "avx2") c.set("microkernel_at", p.at);
   c.set("vector_width", std::get<Conv2d>(wl).out_w() >= 4 ? "4" : "1");
   return c;
 }
 
-TEST(PointwiseNibbleLutAvx2, BitExactForEveryTile) {
-  if (!detect_cpu_features().avx2) GTEST_SKIP() << "no AVX2 on this machine";
-  const CodegenTarget target = resolve_target("x86-64-avx2");
-  if (target.isa != "avx2") GTEST_SKIP() << "x86-64-avx2 resolves to " << target.isa << " here";
+void expect_bit_exact_for_every_tile(const Microkernel& mk) {
+  const CodegenTarget target = resolve_target(mk.target);
+  if (!target.runs_here || target.isa != mk.isa ||
+      (target.isa == "avx512" && !target.vector_popcount))
+    GTEST_SKIP() << "this machine cannot run " << mk.name << " (" << mk.target << ")";
   testing::Rng rng(0x9017);
+  const size_t tiles = mk.tiles.size(), placements = mk.placements.size();
   for (size_t case_index = 0; case_index < std::size(kCases); ++case_index) {
     const Case& k = kCases[case_index];
     const Workload wl = parse_workload_key(k.key);
@@ -76,50 +102,86 @@ TEST(PointwiseNibbleLutAvx2, BitExactForEveryTile) {
     const Tensor want = reference::run(wl, ops.input, ops.weight, ops.params);
     // Every tile where the kernel writes the output itself; otherwise each placement once,
     // the tiles taking turns across cases and placements (every compile costs ~0.25 s).
-    const std::pair<const char*, const char*> tiles[] = {
-        {"1", "8"}, {"2", "16"}, {"1", "16"}, {"2", "8"}};
-    const std::tuple<const char*, const char*, const char*> placements[] = {
-        {"image", "root", "1"}, {"row", "root", "1"}, {"row", "row", "2"}, {"image", "root", "4"}};
-    int configs = 0;
-    for (size_t t = 0; t < std::size(tiles); ++t)
-      for (size_t p = 0; p < std::size(placements); ++p) {
-        const auto& [at, pack_at, tile_y] = placements[p];
-        if (!k.writes_output && (t != (case_index + p) % std::size(tiles))) continue;
-        Config c =
-            pointwise_config(space, wl, tiles[t].first, tiles[t].second, at, pack_at, tile_y);
+    // (A tile wider than a group's channels is not in the space: none tested.)
+    const Conv2d& conv = std::get<Conv2d>(wl);
+    size_t configs = 0, too_wide = 0;
+    for (size_t t = 0; t < tiles; ++t)
+      for (size_t p = 0; p < placements; ++p) {
+        const Placement& place = mk.placements[p];
+        if (!k.writes_output && t != (case_index + p) % tiles) continue;
+        Config c = pointwise_config(mk, space, wl, mk.tiles[t], place);
         if (k.writes_output) {
           // The space then leaves the generated epilogue's knobs at single values.
-          if (std::string(at) != "image" || std::string(tile_y) != "1") {
+          if (std::string(place.at) != "image" || std::string(place.tile_y) != "1") {
             EXPECT_NE(space.check(c), "") << c.str();
             continue;
           }
           c.set("vector_width", "1");
         }
         SCOPED_TRACE(std::string(k.key) + " " + c.str());
+        if (std::stoll(mk.tiles[t].first) > conv.o / conv.groups) {
+          EXPECT_NE(space.check(c).find("exceeds"), std::string::npos) << space.check(c);
+          ++too_wide;
+          continue;
+        }
         ASSERT_EQ(space.check(c), "");
         ++configs;
         const auto kernel = compile_kernel(wl, c, target);
-        EXPECT_NE(kernel->name().find("avx2_nibble_lut_pointwise"), std::string::npos)
-            << kernel->name();
+        EXPECT_NE(kernel->name().find(mk.name), std::string::npos) << kernel->name();
         ASSERT_TRUE(testing::tensors_equal(
             kernel->run(ops.input, kernel->prepare(ops.weight), ops.params), want));
       }
-    EXPECT_EQ(configs, 4) << k.key;
+    EXPECT_EQ(configs + too_wide, k.writes_output ? tiles : placements) << k.key;
   }
 }
 
-TEST(PointwiseNibbleLutAvx2, OfferedOnlyForUnpaddedOneByOneWindowsOnAvx2) {
-  auto offered = [](const char* key, const char* target) {
+TEST(PointwiseNibbleLutAvx2, BitExactForEveryTile) {
+  expect_bit_exact_for_every_tile(kNibbleLutAvx2);
+}
+
+TEST(PointwiseVpopcntAvx512, BitExactForEveryTile) {
+  expect_bit_exact_for_every_tile(kVpopcntAvx512);
+}
+
+// Each is a value of its own ISA's microkernel knob (the AVX-512 one where the CPU has
+// VPOPCNTDQ) for every workload, so that a family's feature rows have one length, and
+// valid only for unpadded 1x1 windows.
+TEST(PointwiseMicrokernels, OfferedOnTheirIsaValidOnlyForUnpaddedOneByOneWindows) {
+  auto offered = [](const char* key, const char* target, const char* mk) {
     const std::vector<std::string> values =  // a copy: the space is a temporary
         schedule_space(parse_workload_key(key), resolve_target(target)).knob("microkernel").values;
-    return std::find(values.begin(), values.end(), "avx2_nibble_lut_pointwise") != values.end();
+    return std::find(values.begin(), values.end(), mk) != values.end();
   };
-  const bool avx2 = resolve_target("x86-64-avx2").isa == "avx2";
-  EXPECT_EQ(offered("conv2d_u1b1_mb1ic64ih8iw8oc8kh1kw1_nchw_oihw_i32", "x86-64-avx2"), avx2);
-  EXPECT_FALSE(offered("conv2d_u1b1_mb1ic64ih8iw8oc8kh1kw1ph1pw1_nchw_oihw_i32", "x86-64-avx2"));
-  EXPECT_FALSE(offered("conv2d_u1b1_mb1ic64ih8iw8oc8kh3kw3ph1pw1_nchw_oihw_i32", "x86-64-avx2"));
-  if (resolve_target("x86-64-avx512").isa == "avx512")
-    EXPECT_FALSE(offered("conv2d_u1b1_mb1ic64ih8iw8oc8kh1kw1_nchw_oihw_i32", "x86-64-avx512"));
+  const char* one_by_one = "conv2d_u1b1_mb1ic64ih8iw8oc8kh1kw1_nchw_oihw_i32";
+  const char* padded = "conv2d_u1b1_mb1ic64ih8iw8oc8kh1kw1ph1pw1_nchw_oihw_i32";
+  const char* three_by_three = "conv2d_u1b1_mb1ic64ih8iw8oc8kh3kw3ph1pw1_nchw_oihw_i32";
+  for (const Microkernel* mk : {&kNibbleLutAvx2, &kVpopcntAvx512}) {
+    SCOPED_TRACE(mk->name);
+    const CodegenTarget target = resolve_target(mk->target);
+    const bool has_isa =
+        target.isa == mk->isa && (target.isa != "avx512" || target.vector_popcount);
+    for (const char* key : {one_by_one, padded, three_by_three})
+      EXPECT_EQ(offered(key, mk->target, mk->name), has_isa) << key;
+    for (const char* other : {"x86-64-avx2", "x86-64-avx512"}) {
+      if (std::string(other) != mk->target) {
+        EXPECT_FALSE(offered(one_by_one, other, mk->name)) << other;
+      }
+    }
+    if (!has_isa) continue;
+    for (const char* key : {one_by_one, padded, three_by_three}) {
+      const Workload wl = parse_workload_key(key);
+      const ScheduleSpace space = schedule_space(wl, target);
+      Config c = pointwise_config(*mk, space, wl, mk->tiles.front(), mk->placements.front());
+      c.set("vector_width", "1");
+      const std::string why = space.check(c);
+      if (key == one_by_one) {
+        EXPECT_EQ(why, "") << c.str();
+      } else {
+        EXPECT_NE(why.find("needs a 1x1 window without padding"), std::string::npos)
+            << key << ": " << why;
+      }
+    }
+  }
 }
 
 }  // namespace
