@@ -46,7 +46,7 @@ void add_compile_command(CLI::App& app) {
   cmd->add_option("--config", opt->config,
                   "schedule config: 'default' or a JSON file of knob values")
       ->capture_default_str();
-  cmd->add_option("--target", opt->target, "host, x86-64-avx2, x86-64-avx512 or arm-64-linux")
+  cmd->add_option("--target", opt->target, "host, x86-64-avx2, x86-64-avx512, x86-64-avx512-skylake or arm-64-linux")
       ->required();
   cmd->add_option("-o,--out", opt->out_dir, "existing output directory")->required();
   cmd->callback([opt] { run_compile(*opt); });

@@ -100,7 +100,7 @@ void add_tune_command(CLI::App& app) {
                   "stop a workload after this many trials in a row without a new best (0: never)")
       ->capture_default_str();
   cmd->add_option("--log", opt->session.log, "JSON Lines tuning log: appended to, and resumed from")->required();
-  cmd->add_option("--target", opt->target, "target to tune for (must run here): host, x86-64-avx2, x86-64-avx512")
+  cmd->add_option("--target", opt->target, "target to tune for (must run here): host, x86-64-avx2, x86-64-avx512, x86-64-avx512-skylake")
       ->capture_default_str();
   cmd->add_option("--batch", opt->session.batch, "configs proposed and measured per round")->capture_default_str();
   cmd->add_option("--seed", opt->session.seed, "seed of the tuner's random choices")->capture_default_str();

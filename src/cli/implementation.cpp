@@ -20,7 +20,7 @@ void add_impl_options(CLI::App* cmd, ImplOptions& o) {
   cmd->parse_complete_callback([&o] {
     if (!o.logs.empty() && o.config != "best") fail("--log is read by --config best only (got --config {})", o.config);
   });
-  cmd->add_option("--target", o.target, "code-generation target the kernel runs on: host, x86-64-avx2, x86-64-avx512")
+  cmd->add_option("--target", o.target, "code-generation target the kernel runs on: host, x86-64-avx2, x86-64-avx512, x86-64-avx512-skylake")
       ->capture_default_str();
 }
 

@@ -1,10 +1,11 @@
 // bitforge codegen: code-generation targets.
 //
 // `host` is this machine's best ISA capped by BITFORGE_MAX_ISA (JIT); `x86-64-avx2`,
-// `x86-64-avx512` and `arm-64-linux` name targets for ahead-of-time compilation (and JIT
-// where this machine can run them). `x86-64-avx512` includes VPOPCNTDQ/VNNI (Halide's
-// Sapphire-Rapids feature level) when this machine has them, else it is Skylake-SP's
-// AVX-512. The mapping to Halide targets lives here and nowhere else.
+// `x86-64-avx512` (with VPOPCNTDQ and VNNI: Halide's Sapphire-Rapids feature level),
+// `x86-64-avx512-skylake` (Skylake-SP's AVX-512, without them) and `arm-64-linux` name
+// targets for ahead-of-time compilation (and JIT where this machine can run them). A
+// name means the same code on every machine that compiles it. The mapping to Halide
+// targets lives here and nowhere else.
 #pragma once
 
 #include <string>
@@ -27,7 +28,7 @@ struct CodegenTarget {
   Halide::Target halide_target() const;
 };
 
-std::vector<std::string> target_names();  // host, x86-64-avx2, x86-64-avx512, arm-64-linux
+std::vector<std::string> target_names();  // host, x86-64-avx2, x86-64-avx512[-skylake], arm-64-linux
 // Resolves a target name; Error naming the allowed names otherwise.
 CodegenTarget resolve_target(const std::string& name);
 

@@ -549,7 +549,7 @@ std::vector<RefusalCase> refusal_cases() {
                {"config.json", "is not valid JSON"}});
   c.push_back({"ConfigMissing", valid_conv_operands, conv_args({"--config", "@nope.json"}), {"nope.json"}});
   c.push_back({"UnknownTarget", valid_conv_operands, conv_args({"--target", "riscv"}),
-               {"unknown target 'riscv'", "allowed: host, x86-64-avx2, x86-64-avx512, arm-64-linux"}});
+               {"unknown target 'riscv'", "allowed: host, x86-64-avx2, x86-64-avx512, x86-64-avx512-skylake, arm-64-linux"}});
   c.push_back({"TargetThatCannotRunHere", valid_conv_operands, conv_args({"--target", "arm-64-linux"}),
                {"arm-64-linux cannot run on this machine"}});
   c.push_back({"ConfigWithReferenceImpl", valid_conv_operands,

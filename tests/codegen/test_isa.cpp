@@ -30,11 +30,8 @@ bool has_vector_popcount_x86(const std::string& s) {
 }
 
 TEST(Isa, Avx512BitserialUsesVpopcnt) {
+  // Compiled only (no run), so this holds on a machine without AVX-512 as well.
   const CodegenTarget target = resolve_target("x86-64-avx512");
-  // The target only includes VPOPCNTDQ when this machine has it (target.hpp).
-  if (!target.vector_popcount)
-    GTEST_SKIP() << "no AVX512 VPOPCNTDQ+VNNI on this machine (" << detect_cpu_features().describe()
-                 << ")";
   for (const char* key : kKeys)
     EXPECT_TRUE(has_vector_popcount_x86(assembly_of(key, target))) << key;
 }

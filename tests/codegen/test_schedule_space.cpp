@@ -117,11 +117,13 @@ TEST(ScheduleSpace, DefaultVectorizesOutputChannelsWithTheTargetsNaturalWidth) {
   const Workload c2 = parse_workload_key("conv2d_u1b1_mb1ic64ih56iw56oc64kh3kw3ph1pw1_nchw_oihw_i32");
   // With a vector popcount the words are u32 and the sums int32 (16 lanes of a zmm);
   // without one they are u64 with 64-bit sums, 8 lanes of a zmm or 4 of a ymm.
-  const CodegenTarget avx512_target = resolve_target("x86-64-avx512");
-  const Config avx512 = schedule_space(c2, avx512_target).default_config();
+  const Config avx512 = schedule_space(c2, resolve_target("x86-64-avx512")).default_config();
   EXPECT_EQ(avx512.get("vector_axis"), "o");
-  EXPECT_EQ(avx512.get("word"), avx512_target.vector_popcount ? "u32" : "u64");
-  EXPECT_EQ(avx512.get("vector_width"), avx512_target.vector_popcount ? "16" : "8");
+  EXPECT_EQ(avx512.get("word"), "u32");
+  EXPECT_EQ(avx512.get("vector_width"), "16");
+  const Config skylake = schedule_space(c2, resolve_target("x86-64-avx512-skylake")).default_config();
+  EXPECT_EQ(skylake.get("word"), "u64");
+  EXPECT_EQ(skylake.get("vector_width"), "8");
   const Config avx2 = schedule_space(c2, resolve_target("x86-64-avx2")).default_config();
   EXPECT_EQ(avx2.get("word"), "u64");
   EXPECT_EQ(avx2.get("vector_width"), "4");
@@ -133,12 +135,21 @@ TEST(ScheduleSpace, DefaultVectorizesOutputChannelsWithTheTargetsNaturalWidth) {
 TEST(Targets, ResolveNamesAndRefuseUnknownOnes) {
   EXPECT_EQ(resolve_target("arm-64-linux").halide, "arm-64-linux");
   EXPECT_EQ(resolve_target("x86-64-avx2").vector_bits, 256);
-  EXPECT_NE(resolve_target("host").name, "host");
+  // A name means one feature set whatever machine resolves it (records and AOT objects
+  // made on one machine serve another); only `host` depends on this machine.
+  EXPECT_TRUE(resolve_target("x86-64-avx512").vector_popcount);
+  EXPECT_NE(resolve_target("x86-64-avx512").halide.find("avx512_sapphirerapids"), std::string::npos);
+  EXPECT_FALSE(resolve_target("x86-64-avx512-skylake").vector_popcount);
+  EXPECT_EQ(resolve_target("x86-64-avx512-skylake").halide.find("avx512_sapphirerapids"), std::string::npos);
+  const CodegenTarget host = resolve_target("host");
+  EXPECT_NE(host.name, "host");
+  EXPECT_TRUE(host.runs_here);
+  if (host.isa == "avx2" || host.isa == "avx512") EXPECT_EQ(resolve_target(host.name).halide, host.halide);
   try {
     resolve_target("x86-64-sse9");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "unknown target 'x86-64-sse9' (allowed: host, x86-64-avx2, x86-64-avx512, arm-64-linux)");
+    EXPECT_STREQ(e.what(), "unknown target 'x86-64-sse9' (allowed: host, x86-64-avx2, x86-64-avx512, x86-64-avx512-skylake, arm-64-linux)");
   }
 }
 
