@@ -3,6 +3,8 @@
 // the kernel's run_unchecked alone.
 #include "bench/generated_conv.hpp"
 
+#include <fmt/ranges.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -100,6 +102,8 @@ class GeneratedConv final : public PreparedConv {
     workload_ = wl_;
     tuned_ = choice.record.has_value();
     if (tuned_ && choice.record->threads != threads) tuned_on_threads_ = choice.record->threads;
+    if (tuned_ && choice.record->cpu != detect_cpu_features().cpu_name())
+      tuned_on_cpu_ = choice.record->cpu.empty() ? "a CPU not recorded" : choice.record->cpu;
     // A record tuned on fewer threads, or the default config (as if tuned on one), is
     // adapted to this run's threads (the detail says so).
     const Config adapted =
@@ -124,11 +128,14 @@ class GeneratedConv final : public PreparedConv {
         wl_.family() == OpFamily::Int16
             ? fmt::format("{} x {} as int16, ", wl_.act.name(), wl_.wgt.name())
             : "";
+    // Where the record was measured, when not under this run's conditions.
+    std::vector<std::string> elsewhere;
+    if (tuned_on_threads_) elsewhere.push_back(fmt::format("{} thread{}", tuned_on_threads_, tuned_on_threads_ == 1 ? "" : "s"));
+    if (!tuned_on_cpu_.empty()) elsewhere.push_back(tuned_on_cpu_);
     return fmt::format("{}{}, {}{}", types, kernel_->name(),
-                       !tuned_ ? "default config (no record)"
-                       : tuned_on_threads_ ? fmt::format("tuned config (on {} thread{})", tuned_on_threads_,
-                                                         tuned_on_threads_ == 1 ? "" : "s")
-                                           : "tuned config",
+                       !tuned_              ? "default config (no record)"
+                       : elsewhere.empty() ? "tuned config"
+                                           : fmt::format("tuned config (on {})", fmt::join(elsewhere, ", ")),
                        parallelized_ ? " with parallel=pixels" : "");
   }
   roofline::ImplKind kind() const override {
@@ -143,6 +150,7 @@ class GeneratedConv final : public PreparedConv {
   Workload workload_;
   bool tuned_ = false;
   int tuned_on_threads_ = 0;   // the record's thread count when it is not the run's, else 0
+  std::string tuned_on_cpu_;   // the record's CPU when it is not this one, else ""
   bool parallelized_ = false;  // a record's parallel=none replaced for --threads > 1
   std::shared_ptr<const Kernel> kernel_;
   Tensor input_, prepared_, output_;

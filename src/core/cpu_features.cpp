@@ -56,6 +56,11 @@ std::string CpuFeatures::describe() const {
   return s;
 }
 
+std::string CpuFeatures::cpu_name() const {
+  if (arch != Arch::x86_64) return brand;
+  return fmt::format("{} (family {}, model {})", brand, family, model);
+}
+
 CpuFeatures detect_cpu_features() {
   CpuFeatures f;
 #if defined(__x86_64__)
@@ -63,6 +68,11 @@ CpuFeatures detect_cpu_features() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   unsigned max_leaf = __get_cpuid_max(0, nullptr);
   __cpuid(1, a, b, c, d);
+  // Display family and model (Intel SDM / AMD APM): the extended fields count only for
+  // base family 15 (family) and families 6 and 15 (model).
+  const int base_family = (a >> 8) & 0xf, base_model = (a >> 4) & 0xf;
+  f.family = base_family == 0xf ? base_family + static_cast<int>((a >> 20) & 0xff) : base_family;
+  f.model = base_family == 0x6 || base_family == 0xf ? base_model + static_cast<int>(((a >> 16) & 0xf) << 4) : base_model;
   f.popcnt = (c & bit_POPCNT) != 0;
   bool osxsave = (c & bit_OSXSAVE) != 0;
   bool has_fma = (c & bit_FMA) != 0;

@@ -18,6 +18,7 @@ enum class Arch { x86_64, aarch64, other };
 struct CpuFeatures {
   Arch arch = Arch::other;
   std::string brand;  // e.g. "AMD EPYC 9R14 96-Core Processor"
+  int family = 0, model = 0;  // x86: cpuid's display family and model (0 elsewhere)
   // x86
   bool popcnt = false;  // scalar popcnt (not SIMD: kept under every cap)
   bool avx2 = false;    // with FMA: the AVX2 level needs both
@@ -39,6 +40,10 @@ struct CpuFeatures {
   std::string isa_level() const;
   // One line: arch, level, and every feature flag present.
   std::string describe() const;
+  // The CPU as tuning records name it, e.g. "AMD EPYC (family 25, model 1)": the brand
+  // string alone does not tell microarchitectures apart (virtual machines often show a
+  // generic one), and a tuned config is only known to be best on the one it ran on.
+  std::string cpu_name() const;
 };
 
 // ISA level names accepted by BITFORGE_MAX_ISA on this architecture, lowest first.

@@ -49,9 +49,14 @@ std::vector<std::string> tophub_files() {
 }
 
 std::optional<TrialRecord> best_record(const std::vector<TrialRecord>& records, const std::string& key,
-                                       const CodegenTarget& target, const ScheduleSpace& space, int threads) {
-  // Nearer thread counts first, then fewer threads, then the faster trial.
-  auto rank = [threads](const TrialRecord& r) { return std::make_tuple(std::abs(r.threads - threads), r.threads, r.min_s); };
+                                       const CodegenTarget& target, const ScheduleSpace& space, int threads,
+                                       const std::string& cpu) {
+  // Nearer thread counts first, then fewer threads, then this CPU's, then the faster trial.
+  // Threads before the CPU: another thread count's best may have the wrong parallel loop,
+  // where another CPU's best on these threads is still a config of the right shape.
+  auto rank = [threads, &cpu](const TrialRecord& r) {
+    return std::make_tuple(std::abs(r.threads - threads), r.threads, r.cpu != cpu, r.min_s);
+  };
   std::optional<TrialRecord> best;
   for (const TrialRecord& r : records) {
     if (!r.ok() || r.key != key || r.halide != target.halide || r.target != target.name) continue;

@@ -4,6 +4,7 @@
 // data/tophub/*.jsonl, like TVM's). A record applies only to the exact workload key and
 // the exact Halide target string it was measured on: an AVX-512 machine without
 // VPOPCNTDQ compiles different code than one with it, so their timings do not transfer.
+// Records of this machine's CPU come before those of others (tuning is per CPU).
 #pragma once
 
 #include <optional>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "codegen/codegen.hpp"
+#include "core/cpu_features.hpp"
 #include "tune/records.hpp"
 
 namespace bitforge {
@@ -25,9 +27,12 @@ std::vector<std::string> tophub_files();
 // The successful record with the smallest min_s for (key, target), among those whose
 // config is valid in `space` (a record from an older space is ignored) and measured on the
 // thread count nearest `threads` (exactly it when there is one; on a tie, the fewer
-// threads): times on different thread counts do not compare. nullopt if none.
+// threads), and among those on `cpu` (CpuFeatures::cpu_name; this machine's by default)
+// when there is one: times on different thread counts or CPUs do not compare, and a
+// config tuned on this CPU beats a faster time measured on another. nullopt if none.
 std::optional<TrialRecord> best_record(const std::vector<TrialRecord>& records, const std::string& key,
-                                       const CodegenTarget& target, const ScheduleSpace& space, int threads = 1);
+                                       const CodegenTarget& target, const ScheduleSpace& space, int threads = 1,
+                                       const std::string& cpu = detect_cpu_features().cpu_name());
 
 // A config recorded on `recorded_threads` threads, for a run on `threads`: one recorded on
 // fewer threads may run no parallel loop; it then runs its output rows in parallel instead

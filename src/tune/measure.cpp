@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "tune/measure_worker.hpp"
 
@@ -145,6 +146,7 @@ std::vector<TrialRecord> measure_trials(const TuningTask& task, const std::vecto
     rec.target = task.target.name;
     rec.halide = task.target.halide;
     rec.threads = options.threads;
+    rec.cpu = detect_cpu_features().cpu_name();
     rec.config = configs[i];
     rec.version = bitforge_version();
     if (std::string why = task.space.check(configs[i]); !why.empty()) {

@@ -44,6 +44,7 @@ std::string record_to_json_line(const TrialRecord& r) {
   j["target"] = r.target;
   j["halide"] = r.halide;
   j["threads"] = r.threads;
+  j["cpu"] = r.cpu;
   nlohmann::ordered_json config = nlohmann::ordered_json::object();
   for (const auto& [k, v] : r.config.values()) {
     if (is_canonical_integer(v)) config[k] = std::stoll(v);
@@ -90,6 +91,10 @@ TrialRecord record_from_json_line(const std::string& line) {
     if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 256)
       fail("field 'threads' must be an integer from 1 to 256");
     r.threads = it->get<int>();
+  }
+  if (auto it = j.find("cpu"); it != j.end()) {
+    if (!it->is_string()) fail("field 'cpu' must be a string");
+    r.cpu = it->get<std::string>();
   }
   const nlohmann::json& config = field("config");
   if (!config.is_object()) fail("field 'config' must be an object of knob values");

@@ -1,11 +1,13 @@
 // bitforge tune: trial records — one JSON object per line, appended as each trial ends.
 //
 // A line: {"key": workload key, "target": resolved target name, "halide": Halide target
-// string, "threads": threads the kernel ran on, "config": {knob: value, ...}, "costs":
+// string, "threads": threads the kernel ran on, "cpu": the CPU it ran on
+// (CpuFeatures::cpu_name), "config": {knob: value, ...}, "costs":
 // [seconds of each measured repeat] (empty if the trial failed), "min_s", "median_s",
 // "spread" (max/min - 1), "error": "" | "compile" | "crash" | "timeout" | "wrong_result" |
 // "invalid", "detail": text, "time": ISO-8601 UTC, "version": bitforge version}. A line
-// without "threads" (logs older than the field) was measured on one thread, tune's default.
+// without "threads" (logs older than the field) was measured on one thread, tune's default;
+// one without "cpu" on a CPU not recorded ("").
 #pragma once
 
 #include <optional>
@@ -25,6 +27,7 @@ struct TrialRecord {
   std::string target;    // resolved target name, e.g. "x86-64-avx512"
   std::string halide;    // Halide target string (distinguishes AVX-512 with/without VPOPCNTDQ)
   int threads = 1;       // threads the measured kernel ran on: a best config is per thread count
+  std::string cpu;       // the CPU it ran on ("" if not recorded): and per CPU
   Config config;
   std::vector<double> costs;  // seconds per repeat
   double min_s = 0, median_s = 0, spread = 0;

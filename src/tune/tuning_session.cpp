@@ -27,10 +27,10 @@ bool same_family(const Workload& a, const std::string& other_key) {
   }
 }
 
-// Same target and thread count: trials measured otherwise neither count towards this
-// session's trials nor teach its tuner (a config's speed depends on both).
-bool same_conditions(const TrialRecord& r, const CodegenTarget& t, int threads) {
-  return r.halide == t.halide && r.target == t.name && r.threads == threads;
+// Same target, thread count and CPU: trials measured otherwise neither count towards this
+// session's trials nor teach its tuner (a config's speed depends on all three).
+bool same_conditions(const TrialRecord& r, const CodegenTarget& t, int threads, const std::string& cpu) {
+  return r.halide == t.halide && r.target == t.name && r.threads == threads && r.cpu == cpu;
 }
 
 struct BestTracker {
@@ -86,6 +86,10 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
     for (const std::string& why : loaded.skipped) std::cerr << "bitforge: warning: " << why << " (line skipped)\n";
     all = std::move(loaded.records);
   }
+  // The shipped best records: what a run would use without this session's (dispatch).
+  const std::vector<TrialRecord> shipped = load_records(tophub_files()).records;
+  const std::string cpu = detect_cpu_features().cpu_name();
+  const int threads = options.measure.threads;
   RecordLog log(options.log);
 
   std::vector<WorkloadSummary> summaries;
@@ -95,7 +99,7 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
     const std::string key = workload_key(entry.workload);
     std::vector<TrialRecord> history, transfer;
     for (const TrialRecord& r : all) {
-      if (!same_conditions(r, target, options.measure.threads)) continue;
+      if (!same_conditions(r, target, threads, cpu)) continue;
       if (!ScheduleSpace::has_values(r.config, options.fixed)) continue;
       if (r.key == key) history.push_back(r);
       else if (same_family(entry.workload, r.key)) transfer.push_back(r);
@@ -139,18 +143,20 @@ std::vector<WorkloadSummary> run_tuning_session(const std::vector<SuiteEntry>& w
       // The space's default config is the first trial of every workload, so a tuned
       // result is never slower than what an untuned run would use (as measured).
       measure_first(task.space.default_config());
-      // Then the best config of this workload recorded on another thread count (the
-      // nearest), adapted to these threads: what a run on them would use without a record
-      // of its own, so the tuned one is never slower than that either (as measured). And
-      // that config as recorded: a serial one runs the same on any thread count, and on a
-      // layer of a few microseconds the fork and join of a parallel loop can cost more
-      // than the second core saves (resnet18's strided 1x1 layers, on two threads).
-      // best_record keeps the key and target; the history holds this thread count's trials.
-      const int threads = options.measure.threads;
-      std::vector<TrialRecord> other_threads;
+      // Then the best config of this workload recorded under other conditions (another
+      // thread count, the nearest, or another CPU; in the log or shipped), adapted to
+      // these threads: what a run here would use without a record of its own, so the
+      // tuned one is never slower than that either (as measured); it also hands a new CPU
+      // the configs another one's tuning found (hand-written microkernels, which the
+      // tuners rarely visit by themselves). And that config as recorded: a serial one runs
+      // the same on any thread count, and on a layer of a few microseconds the fork and
+      // join of a parallel loop can cost more than the second core saves (resnet18's
+      // strided 1x1 layers, on two threads). best_record keeps the key and target; the
+      // history holds this session's conditions' trials.
+      std::vector<TrialRecord> elsewhere = shipped;
       for (const TrialRecord& r : all)
-        if (r.threads != threads) other_threads.push_back(r);
-      if (auto nearest = best_record(other_threads, key, target, task.space, threads)) {
+        if (r.threads != threads || r.cpu != cpu) elsewhere.push_back(r);
+      if (auto nearest = best_record(elsewhere, key, target, task.space, threads, cpu)) {
         measure_first(adapt_to_threads(nearest->config, task.space, nearest->threads, threads));
         measure_first(nearest->config);
       }

@@ -59,6 +59,32 @@ TEST(CpuFeatures, AgreeWithProcCpuinfo) {
   }
 }
 
+// The value of the first "name : value" line of /proc/cpuinfo, or "".
+std::string proc_cpuinfo_field(const std::string& name) {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t colon = line.find(':');
+    if (colon == std::string::npos || line.rfind(name, 0) != 0) continue;
+    if (line.find_first_not_of(" \t", name.size()) != colon) continue;
+    return line.substr(line.find_first_not_of(' ', colon + 1));
+  }
+  return "";
+}
+
+// Tuning records name the CPU by its brand, family and model (cpuid's display values,
+// which Linux prints as "cpu family" and "model").
+TEST(CpuFeatures, CpuNameHasTheFamilyAndModelLinuxReports) {
+  const CpuFeatures f = detect_cpu_features();
+  if (f.arch != Arch::x86_64) GTEST_SKIP() << "family and model are x86's";
+  const std::string family = proc_cpuinfo_field("cpu family"), model = proc_cpuinfo_field("model");
+  if (family.empty() || model.empty()) GTEST_SKIP() << "no family and model in /proc/cpuinfo";
+  EXPECT_EQ(std::to_string(f.family), family);
+  EXPECT_EQ(std::to_string(f.model), model);
+  EXPECT_EQ(f.cpu_name(), f.brand + " (family " + family + ", model " + model + ")");
+  // The cap changes what runs, not which CPU it runs on.
+  EXPECT_EQ(cap_cpu_features(f, "scalar").cpu_name(), f.cpu_name());
+}
+
 TEST(CpuFeatures, CapClearsEverythingAboveTheLevel) {
   CpuFeatures all;
   all.arch = Arch::x86_64;

@@ -1,6 +1,7 @@
 // Dispatch: the best config of a (key, target) is the successful record with the smallest
 // min_s for exactly that key and Halide target string, among those measured on the thread
-// count nearest the one asked for; without one, the default config with a single warning.
+// count nearest the one asked for, this CPU's first; without one, the default config with a
+// single warning.
 // The shipped best-record files load cleanly.
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -80,6 +81,34 @@ TEST(TuneDispatch, PrefersRecordsMeasuredOnTheThreadsAskedFor) {
   EXPECT_EQ(picked({on(1, 6, 5e-5), on(3, 7, 1e-5)}, 2), config_no(t, 6));
   // Only one-thread records: still used for two threads.
   EXPECT_EQ(picked({recs[0], recs[1]}, 2), config_no(t, 2));
+}
+
+TEST(TuneDispatch, PrefersRecordsOfThisCpuOnTheSameThreads) {
+  const TuningTask t = tune_test::tiny_task();
+  const std::string here = "CPU A (family 25, model 1)", there = "CPU B (family 6, model 143)";
+  auto on = [&](const std::string& cpu, int threads, int index, double min_s) {
+    TrialRecord r = record(t, index, min_s);
+    r.cpu = cpu;
+    r.threads = threads;
+    return r;
+  };
+  const std::string key = workload_key(t.workload);
+  auto picked = [&](const std::vector<TrialRecord>& from, int threads, const std::string& cpu) {
+    const auto best = best_record(from, key, t.target, t.space, threads, cpu);
+    return best ? best->config : Config();
+  };
+  // The other CPU's trials are faster; this CPU's are what was measured here.
+  const std::vector<TrialRecord> recs{on(here, 1, 1, 3e-5), on(here, 1, 2, 2e-5), on(there, 1, 3, 1e-5),
+                                      on(there, 2, 4, 1e-6)};
+  EXPECT_EQ(picked(recs, 1, here), config_no(t, 2));
+  EXPECT_EQ(picked(recs, 1, there), config_no(t, 3));
+  EXPECT_EQ(picked(recs, 1, "CPU C"), config_no(t, 3));  // no record of its own: the fastest
+  // The thread count ranks first: on two threads the other CPU's two-thread record.
+  EXPECT_EQ(picked(recs, 2, here), config_no(t, 4));
+  // By default, this machine's CPU.
+  const std::string mine = detect_cpu_features().cpu_name();
+  EXPECT_EQ(best_record({on(mine, 1, 5, 4e-5), on(there, 1, 6, 1e-5)}, key, t.target, t.space)->config,
+            config_no(t, 5));
 }
 
 TEST(TuneDispatch, AConfigFromFewerThreadsRunsItsRowsInParallel) {

@@ -19,6 +19,7 @@ TrialRecord sample_record() {
   r.target = "x86-64-avx512";
   r.halide = "x86-64-linux-avx512_sapphirerapids";
   r.threads = 2;
+  r.cpu = "AMD EPYC (family 25, model 1)";
   r.config = Config({{"tile_o", "16"}, {"word", "u64"}, {"loop_order", "taps_planes_words"}, {"odd", "007"}});
   r.costs = {1.25e-5, 1.0 / 3.0 * 1e-5, 2.5e-5};
   r.min_s = r.costs[1];
@@ -34,6 +35,7 @@ void expect_same(const TrialRecord& a, const TrialRecord& b) {
   EXPECT_EQ(a.target, b.target);
   EXPECT_EQ(a.halide, b.halide);
   EXPECT_EQ(a.threads, b.threads);
+  EXPECT_EQ(a.cpu, b.cpu);
   EXPECT_EQ(a.config, b.config);
   EXPECT_EQ(a.costs, b.costs);  // bit-exact doubles
   EXPECT_EQ(a.min_s, b.min_s);
@@ -98,6 +100,24 @@ TEST(TuneRecords, ALineWithoutThreadsWasMeasuredOnOneThread) {
   ASSERT_NE(at, std::string::npos) << line;
   line.erase(at, 12);
   EXPECT_EQ(record_from_json_line(line).threads, 1);
+}
+
+// Logs written before records named their CPU: measured on a CPU not recorded.
+TEST(TuneRecords, ALineWithoutCpuWasMeasuredOnAnUnrecordedCpu) {
+  std::string line = record_to_json_line(sample_record());
+  const std::string field = "\"cpu\":\"AMD EPYC (family 25, model 1)\",";
+  const std::size_t at = line.find(field);
+  ASSERT_NE(at, std::string::npos) << line;
+  EXPECT_EQ(record_from_json_line(line).cpu, "AMD EPYC (family 25, model 1)");
+  line.erase(at, field.size());
+  EXPECT_EQ(record_from_json_line(line).cpu, "");
+  line.insert(at, "\"cpu\":7,");
+  try {
+    record_from_json_line(line);
+    FAIL() << line;
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "field 'cpu' must be a string");
+  }
 }
 
 TEST(TuneRecords, LoadSkipsMalformedLinesWithFileAndLineNumber) {

@@ -1,6 +1,6 @@
 // `bitforge tune` as users run it: resuming a log after the tuner was SIGKILLed mid-run,
 // extending a finished run (--trials 32 then 48 measures 16 more; trials on another thread
-// count are not counted), refusals, and
+// count or CPU are not counted), refusals, and
 // `conv2d --config best --log`.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -145,6 +145,49 @@ TEST(TuneCli, TrialsOnAnotherThreadCountAreNotThisRunsTrials) {
         << "the one-thread best is among the first two-thread trials: " << start.str();
 }
 
+// Tuning is per CPU: a log's trials from another CPU neither count towards this run's
+// trials nor teach its tuner, but their best config is among this run's first trials.
+TEST(TuneCli, TrialsOnAnotherCpuAreNotThisRunsTrialsButTheirBestIsTriedFirst) {
+  cli_test::TempDir dir;
+  const std::string log = dir.file("t.jsonl");
+  const auto first = run_bitforge(tune_args(log, 8));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::vector<TrialRecord> measured = load_records({log}).records;
+  ASSERT_EQ(measured.size(), 8u);
+  EXPECT_EQ(measured.front().cpu, detect_cpu_features().cpu_name());
+  // The same trials as if measured on another CPU, and a best there that none of them is.
+  const TuningTask t = tune_test::tiny_task();
+  std::optional<Config> unmeasured;
+  for (const Config& c : tune_test::distinct_configs(t.space, 16))
+    if (std::none_of(measured.begin(), measured.end(), [&](const TrialRecord& r) { return r.config == c; }))
+      unmeasured = c;
+  ASSERT_TRUE(unmeasured.has_value());
+  std::filesystem::remove(log);
+  {
+    RecordLog other(log);
+    for (TrialRecord r : measured) {
+      r.cpu = "Another CPU (family 0, model 0)";
+      other.append(r);
+    }
+    TrialRecord best = measured.front();
+    best.cpu = "Another CPU (family 0, model 0)";
+    best.config = *unmeasured;
+    best.costs = {1e-9};
+    best.min_s = best.median_s = 1e-9;
+    other.append(best);
+  }
+  const auto second = run_bitforge(tune_args(log, 8));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("trials 8 (new 8,"), std::string::npos) << second.out;
+  const LoadedRecords loaded = load_records({log});
+  ASSERT_EQ(loaded.records.size(), 17u);
+  for (std::size_t i = 9; i < 17; ++i) EXPECT_EQ(loaded.records[i].cpu, detect_cpu_features().cpu_name()) << i;
+  // The first trials: the default config, then the other CPU's best.
+  EXPECT_TRUE(std::any_of(loaded.records.begin() + 9, loaded.records.begin() + 12,
+                          [&](const TrialRecord& r) { return r.config == *unmeasured; }))
+      << "the other CPU's best is among this CPU's first trials: " << unmeasured->str();
+}
+
 TEST(TuneCli, EarlyStopEndsAWorkloadAfterNTrialsWithoutImprovement) {
   cli_test::TempDir dir;
   const std::string log = dir.file("t.jsonl");
@@ -216,7 +259,9 @@ TEST(TuneCli, FixedKnobsHoldInEveryTrialAndOnlyMatchingTrialsCount) {
   for (std::size_t i = 0; i < loaded.records.size(); ++i) {
     const Config& c = loaded.records[i].config;
     const bool fixed = c.get("unroll_planes") == "1" && c.get("split_words") == "1";
-    if (i >= 3) EXPECT_TRUE(fixed) << "trial " << i << " broke --fix: " << c.str();
+    if (i >= 3) {
+      EXPECT_TRUE(fixed) << "trial " << i << " broke --fix: " << c.str();
+    }
     matching += fixed;
   }
   // The run measured until three trials had the fixed values, earlier ones included.
