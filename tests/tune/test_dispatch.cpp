@@ -164,9 +164,8 @@ TEST(TuneDispatch, MissingTophubDirectoryMeansNoShippedRecords) {
   ::unsetenv("BITFORGE_TOPHUB_DIR");
 }
 
-// Every shipped record parses, applies to a workload key that parses, and names a config
-// that is valid in that workload's space on its target ISA (checked on the target with
-// that name where this machine can build it).
+// Every shipped record parses, names its CPU, applies to a workload key that parses, and
+// names a config that is valid in that workload's space on its target.
 TEST(TuneDispatch, ShippedRecordsAreWellFormed) {
   const std::string dir = std::string(BITFORGE_TEST_SOURCE_DIR) + "/data/tophub";
   std::vector<std::string> files;
@@ -182,8 +181,10 @@ TEST(TuneDispatch, ShippedRecordsAreWellFormed) {
     std::set<std::string> keys;
     for (const TrialRecord& r : loaded.records) {
       EXPECT_TRUE(r.ok()) << f << ": " << r.key;
-      EXPECT_TRUE(keys.insert(fmt::format("{} {} {}", r.key, r.halide, r.threads)).second)
-          << f << " has two records for " << r.key << " on " << r.threads << " thread(s)";
+      // Tuning is per CPU: a shipped record says which one it was measured on.
+      EXPECT_NE(r.cpu, "") << f << ": " << r.key;
+      EXPECT_TRUE(keys.insert(fmt::format("{} {} {} {}", r.key, r.halide, r.threads, r.cpu)).second)
+          << f << " has two records for " << r.key << " on " << r.threads << " thread(s) of " << r.cpu;
       const Workload wl = parse_workload_key(r.key);
       const CodegenTarget target = resolve_target(r.target);
       EXPECT_EQ(schedule_space(wl, target).check(r.config), "") << f << ": " << r.key;
