@@ -140,13 +140,14 @@ std::vector<TrialRecord> measure_trials(const TuningTask& task, const std::vecto
   validate_measure_options(options);
   std::vector<TrialRecord> records(configs.size());
   std::vector<std::size_t> order;  // the configs a worker runs, in order
+  const std::string key = workload_key(task.workload), cpu = detect_cpu_features().cpu_name();
   for (std::size_t i = 0; i < configs.size(); ++i) {
     TrialRecord& rec = records[i];
-    rec.key = workload_key(task.workload);
+    rec.key = key;
     rec.target = task.target.name;
     rec.halide = task.target.halide;
     rec.threads = options.threads;
-    rec.cpu = detect_cpu_features().cpu_name();
+    rec.cpu = cpu;
     rec.config = configs[i];
     rec.version = bitforge_version();
     if (std::string why = task.space.check(configs[i]); !why.empty()) {
